@@ -1,0 +1,165 @@
+"""Ruling lines → table grids → cells (with vertical/horizontal merges) → cell text.
+
+Steps, each a plain function:
+  rules_to_lines      snap nearly-equal positions and join touching segments
+  lines_to_tables     group lines that touch each other into separate tables
+  table_to_cells      atomic grid cells, merged where no rule separates them
+  cells_to_text       the text layer inside each cell, lines joined by "\n"
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pypdfium2 as pdfium
+
+from normalizers.text import clean
+from pipeline.records import Cell, PageGrid, Rule
+
+
+@dataclass(frozen=True)
+class Line:
+    orientation: str
+    pos: float
+    start: float
+    end: float
+
+    def covers(self, a: float, b: float, tol: float) -> bool:
+        return self.start - tol <= a and self.end + tol >= b
+
+
+def _snap(values: list[float], tol: float) -> dict[float, float]:
+    """Map each value to the mean of its cluster (clusters: gaps ≤ tol)."""
+    out: dict[float, float] = {}
+    if not values:
+        return out
+    vs = sorted(set(values))
+    cluster = [vs[0]]
+    for v in vs[1:]:
+        if v - cluster[-1] <= tol:
+            cluster.append(v)
+        else:
+            mean = sum(cluster) / len(cluster)
+            out.update({c: mean for c in cluster})
+            cluster = [v]
+    mean = sum(cluster) / len(cluster)
+    out.update({c: mean for c in cluster})
+    return out
+
+
+def rules_to_lines(rules: list[Rule], snap_tol: float, join_tol: float) -> list[Line]:
+    lines: list[Line] = []
+    for orient in ("h", "v"):
+        rs = [r for r in rules if r.orientation == orient]
+        snap = _snap([r.pos for r in rs], snap_tol)
+        by_pos: dict[float, list[tuple[float, float]]] = {}
+        for r in rs:
+            by_pos.setdefault(snap[r.pos], []).append((r.start, r.end))
+        for pos, spans in by_pos.items():
+            spans.sort()
+            s0, e0 = spans[0]
+            for s, e in spans[1:]:
+                if s <= e0 + join_tol:
+                    e0 = max(e0, e)
+                else:
+                    lines.append(Line(orient, pos, s0, e0))
+                    s0, e0 = s, e
+            lines.append(Line(orient, pos, s0, e0))
+    return lines
+
+
+def lines_to_tables(lines: list[Line], tol: float, min_rows: int = 1, min_cols: int = 2) -> list[list[Line]]:
+    """Connected groups of lines (an h and a v line touch where they cross)."""
+    hs = [l for l in lines if l.orientation == "h"]
+    vs = [l for l in lines if l.orientation == "v"]
+    parent = list(range(len(hs) + len(vs)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, h in enumerate(hs):
+        for j, v in enumerate(vs):
+            if h.start - tol <= v.pos <= h.end + tol and v.start - tol <= h.pos <= v.end + tol:
+                parent[find(i)] = find(len(hs) + j)
+    groups: dict[int, list[Line]] = {}
+    for k, line in enumerate(hs + vs):
+        groups.setdefault(find(k), []).append(line)
+    tables = []
+    for g in groups.values():
+        n_h = len({l.pos for l in g if l.orientation == "h"})
+        n_v = len({l.pos for l in g if l.orientation == "v"})
+        if n_h >= min_rows + 1 and n_v >= min_cols + 1:
+            tables.append(g)
+    tables.sort(key=lambda g: min(l.pos for l in g if l.orientation == "h"))
+    return tables
+
+
+def table_to_cells(lines: list[Line], tol: float) -> tuple[list[float], list[float], list[tuple[int, int, int, int]]]:
+    """Return column bounds, row bounds and cells as (row, col, row_span, col_span)."""
+    xs = sorted({l.pos for l in lines if l.orientation == "v"})
+    ys = sorted({l.pos for l in lines if l.orientation == "h"})
+    hs = [l for l in lines if l.orientation == "h"]
+    vs = [l for l in lines if l.orientation == "v"]
+    n_r, n_c = len(ys) - 1, len(xs) - 1
+
+    def h_rule_at(y: float, x0: float, x1: float) -> bool:
+        mid_a, mid_b = x0 + (x1 - x0) * 0.25, x1 - (x1 - x0) * 0.25
+        return any(abs(l.pos - y) <= tol and l.covers(mid_a, mid_b, tol) for l in hs)
+
+    def v_rule_at(x: float, y0: float, y1: float) -> bool:
+        mid_a, mid_b = y0 + (y1 - y0) * 0.25, y1 - (y1 - y0) * 0.25
+        return any(abs(l.pos - x) <= tol and l.covers(mid_a, mid_b, tol) for l in vs)
+
+    parent = list(range(n_r * n_c))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for r in range(n_r):
+        for c in range(n_c):
+            if r + 1 < n_r and not h_rule_at(ys[r + 1], xs[c], xs[c + 1]):
+                parent[find(r * n_c + c)] = find((r + 1) * n_c + c)
+            if c + 1 < n_c and not v_rule_at(xs[c + 1], ys[r], ys[r + 1]):
+                parent[find(r * n_c + c)] = find(r * n_c + c + 1)
+    groups: dict[int, list[tuple[int, int]]] = {}
+    for r in range(n_r):
+        for c in range(n_c):
+            groups.setdefault(find(r * n_c + c), []).append((r, c))
+    cells = []
+    for members in groups.values():
+        r0 = min(r for r, _ in members)
+        c0 = min(c for _, c in members)
+        r1 = max(r for r, _ in members)
+        c1 = max(c for _, c in members)
+        cells.append((r0, c0, r1 - r0 + 1, c1 - c0 + 1))
+    cells.sort()
+    return xs, ys, cells
+
+
+def cells_to_text(textpage: pdfium.PdfTextPage, page_height: float, xs, ys, cells, inset: float) -> list[Cell]:
+    out = []
+    for r, c, rs, cs in cells:
+        x0, x1 = xs[c], xs[c + cs]
+        top, bottom = ys[r], ys[r + rs]
+        raw = textpage.get_text_bounded(
+            left=x0 + inset, right=x1 - inset, bottom=page_height - bottom + inset, top=page_height - top - inset
+        )
+        lines = [clean(s) for s in raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+        text = "\n".join(s for s in lines if s)
+        out.append(Cell(r, c, rs, cs, (x0, top, x1, bottom), text))
+    return out
+
+
+def page_to_grids(page_no: int, page: pdfium.PdfPage, textpage: pdfium.PdfTextPage, rules: list[Rule], settings) -> list[PageGrid]:
+    lines = rules_to_lines(rules, settings.snap_tolerance, settings.join_tolerance)
+    grids = []
+    for table in lines_to_tables(lines, settings.snap_tolerance, min_cols=settings.min_columns):
+        xs, ys, cells = table_to_cells(table, settings.snap_tolerance)
+        text_cells = cells_to_text(textpage, page.get_height(), xs, ys, cells, settings.cell_inset)
+        grids.append(PageGrid(page_no, page.get_width(), page.get_height(), xs, ys, text_cells))
+    return grids

@@ -1,0 +1,1 @@
+"""Text normalisation for Vietnamese plan documents."""

@@ -1,0 +1,82 @@
+"""Stage `assemble`: the stitched logical table → output rows, one list per Parquet table."""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from pipeline import __version__
+from pipeline.records import ACTIVITY_FIELDS, PageTable, StitchDecision, StitchedTable
+
+
+@dataclass
+class Extraction:
+    doc_id: str
+    tables: dict[str, list[dict]]  # table name (see schemas.TABLES) -> rows
+
+    def count(self, table: str) -> int:
+        return len(self.tables[table])
+
+
+def _task_no(stt: str) -> int | None:
+    m = re.fullmatch(r"\s*(\d+)\s*\.?\s*", stt or "")
+    return int(m.group(1)) if m else None
+
+
+def _joined_pages(row, decisions_by_page: dict[int, StitchDecision]) -> list[int]:
+    """Pages whose first row was appended to this row."""
+    return sorted(p for p in row.pages if p in decisions_by_page and decisions_by_page[p].decision == "continue_row")
+
+
+def evidence_text(d: StitchDecision) -> str:
+    parts = [f"{e.signal}{'(' + e.field + ')' if e.field else ''} {e.weight:+g}: {e.detail}" for e in d.evidence]
+    return f"{d.decision} (score {d.score:+g}, confidence {d.confidence:.2f})" + ("; " + "; ".join(parts) if parts else "")
+
+
+def stitched_to_extraction(doc_id: str, file_name: str, sha256: str, size_bytes: int, page_count: int,
+                           tables: list[PageTable], stitched: StitchedTable, settings) -> Extraction:
+    by_page = {d.page_no: d for d in stitched.decisions}
+    activities, tasks = [], []
+    for task in stitched.tasks:
+        sec = task.section
+        base = {
+            "doc_id": doc_id,
+            "section_no": sec.numeral if sec else None,
+            "section_title": sec.title.text() if sec else None,
+            "task_no": _task_no(task.stt.text()),
+            "task_text": task.text.text() or None,
+        }
+        row_pages = [p for r in task.rows for p in r.pages]
+        tasks.append({
+            **base, "stt_text": task.stt.text(), "activity_count": len(task.rows),
+            "page_start": min(row_pages + task.text.pages() or [task.page_no]),
+            "page_end": max(row_pages + task.text.pages() or [task.page_no]),
+            "task_pages": task.text.pages(),
+        })
+        for seq, row in enumerate(task.rows, start=1):
+            activities.append({
+                **base, "activity_seq": seq,
+                **{f"{n}_text": row.text(n) or None for n in ACTIVITY_FIELDS},
+                "page_start": min(row.pages), "page_end": max(row.pages),
+                "inherited": [f"{n}_text" for n in row.inherited],
+                "task_pages": task.text.pages(),
+                **{f"{n}_pages": row.cells[n].pages() for n in ACTIVITY_FIELDS},
+                "joined_at_pages": [p for p in _joined_pages(row, by_page) if p != min(row.pages)],
+            })
+    stitches = [{
+        "doc_id": doc_id, "page": d.page_no, "decision": d.decision, "score": d.score, "confidence": d.confidence,
+        "evidence": [{"signal": e.signal, "field": e.field, "weight": e.weight, "detail": e.detail} for e in d.evidence],
+        "evidence_text": evidence_text(d),
+    } for d in stitched.decisions]
+    orphan_rows = sum(1 for r in stitched.rows if r.task is None)
+    errors = [f"{orphan_rows} activity row(s) before the first numbered task"] if orphan_rows else []
+    labels = next((t.header_labels for t in tables if t.header_labels), {})
+    document = [{
+        "doc_id": doc_id, "file_name": file_name, "sha256": sha256, "size_bytes": size_bytes,
+        "page_count": page_count, "appendix_pages": [t.page_no for t in tables],
+        "section_count": len(stitched.sections), "task_count": len(stitched.tasks),
+        "activity_count": len(activities), "header_labels": list(labels.items()),
+        "extractor_version": __version__, "settings_json": json.dumps(settings.as_dict(), sort_keys=True, ensure_ascii=False),
+        "status": "partial" if errors else "ok", "errors": errors,
+    }]
+    return Extraction(doc_id, {"activities": activities, "tasks": tasks, "stitches": stitches, "document": document})

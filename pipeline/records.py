@@ -1,0 +1,165 @@
+"""Typed records passed between stages.
+
+Coordinates are PDF points with the origin at the TOP-left of the page
+(y grows downwards), like pdfplumber, so "top" < "bottom".
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+FIELDS = ("stt", "task", "activity", "output", "lead", "partners", "deadline")
+ACTIVITY_FIELDS = ("activity", "output", "lead", "partners", "deadline")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A ruling line segment: horizontal (y fixed) or vertical (x fixed)."""
+    orientation: str  # "h" | "v"
+    pos: float  # y for "h", x for "v"
+    start: float  # x0 for "h", top for "v"
+    end: float
+
+
+@dataclass(frozen=True)
+class Cell:
+    row: int  # index of the first grid row the cell covers
+    col: int
+    row_span: int
+    col_span: int
+    bbox: tuple[float, float, float, float]  # x0, top, x1, bottom
+    text: str  # NFC, printed lines joined by "\n"
+
+
+@dataclass
+class PageGrid:
+    """One page's ruled table, as cells on a grid of row and column boundaries."""
+    page_no: int  # 1-based
+    width: float
+    height: float
+    xs: list[float]  # column boundaries, left to right
+    ys: list[float]  # row boundaries, top to bottom
+    cells: list[Cell]
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.ys) - 1
+
+    @property
+    def n_cols(self) -> int:
+        return len(self.xs) - 1
+
+    def cell_at(self, row: int, col: int) -> Cell | None:
+        for c in self.cells:
+            if c.row <= row < c.row + c.row_span and c.col <= col < c.col + c.col_span:
+                return c
+        return None
+
+
+@dataclass(frozen=True)
+class Fragment:
+    """What one field shows in one physical row of one page."""
+    text: str  # "" when the cell is empty or covered
+    covered: bool  # the row lies under a cell that started on an earlier row of this page
+    span: int = 1  # grid rows the source cell spans (1 = not merged)
+
+
+@dataclass
+class PageRow:
+    page_no: int
+    fragments: dict[str, Fragment]  # field -> fragment
+    top: float
+    bottom: float
+    is_section: bool = False
+
+    def text(self, name: str) -> str:
+        f = self.fragments.get(name)
+        return f.text if f else ""
+
+
+@dataclass
+class PageTable:
+    """One appendix page: its data rows under the (possibly repeated) header."""
+    page_no: int
+    columns: dict[str, int]  # canonical field -> grid column
+    header_labels: dict[str, str]  # canonical field -> label as printed ("" when no header on this page)
+    rows: list[PageRow]
+    table_top: float
+    table_bottom: float
+    page_height: float
+    line_height: float  # typical text line pitch on this page, for geometry evidence
+
+
+@dataclass
+class Evidence:
+    signal: str  # e.g. "empty_below", "lowercase_start", "word_joins", "deadline_incomplete", "gap_to_bottom"
+    field: str  # canonical field or "" for page-level signals
+    weight: float  # > 0 votes "continues the row above", < 0 votes "new row"
+    detail: str
+
+
+@dataclass
+class StitchDecision:
+    page_no: int  # the page whose first data row was judged
+    decision: str  # continue_row | continue_task | new_activity | new_task | new_section | first_page
+    score: float
+    confidence: float  # 0.5 .. 1.0
+    evidence: list[Evidence] = field(default_factory=list)
+
+
+@dataclass
+class Piece:
+    """A piece of a logical cell: its text and the page it was printed on."""
+    text: str
+    page_no: int
+
+
+@dataclass
+class LogicalCell:
+    """A cell of the reconstructed table. Rows under one merged cell share the same object."""
+    pieces: list[Piece] = field(default_factory=list)
+
+    def add(self, text: str, page_no: int) -> None:
+        if text:
+            self.pieces.append(Piece(text, page_no))
+
+    def text(self) -> str:
+        return " ".join(p.text for p in self.pieces).strip()
+
+    def pages(self) -> list[int]:
+        return sorted({p.page_no for p in self.pieces})
+
+
+@dataclass
+class LogicalSection:
+    numeral: str
+    title: LogicalCell
+    page_no: int
+
+
+@dataclass
+class LogicalTask:
+    section: LogicalSection | None
+    stt: LogicalCell
+    text: LogicalCell
+    page_no: int  # page of its first row
+    rows: list["LogicalRow"] = field(default_factory=list)
+
+
+@dataclass
+class LogicalRow:
+    """An activity row of the reconstructed table."""
+    task: LogicalTask | None
+    cells: dict[str, LogicalCell]  # ACTIVITY_FIELDS -> cell (shared with rows above when merged)
+    inherited: list[str] = field(default_factory=list)  # activity fields filled from a merged cell above
+    pages: set[int] = field(default_factory=set)  # pages where this row's own cells print text
+
+    def text(self, name: str) -> str:
+        return self.cells[name].text()
+
+
+@dataclass
+class StitchedTable:
+    sections: list[LogicalSection]
+    tasks: list[LogicalTask]
+    rows: list[LogicalRow]
+    decisions: list[StitchDecision]

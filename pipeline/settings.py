@@ -1,0 +1,114 @@
+"""One validated settings object per stage, mirrored key by key in params.yaml.
+
+Each accepts None (defaults), a dict (from params.yaml) or an instance;
+an unknown key or an out-of-range value is a SettingsError naming it.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+import yaml
+
+from pipeline.errors import SettingsError
+
+
+class _Validated:
+    @classmethod
+    def build(cls, value=None):
+        if value is None:
+            return cls()
+        if isinstance(value, cls):
+            return value
+        if not isinstance(value, dict):
+            raise SettingsError(f"{cls.__name__}: expected a mapping, got {type(value).__name__}")
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(value) - known)
+        if unknown:
+            raise SettingsError(f"{cls.__name__}: unknown key(s) {unknown}; known: {sorted(known)}")
+        return cls(**value)
+
+    def _positive(self, *names: str) -> None:
+        for n in names:
+            v = getattr(self, n)
+            if not isinstance(v, (int, float)) or v <= 0:
+                raise SettingsError(f"{type(self).__name__}.{n} must be a positive number, got {v!r}")
+
+
+@dataclass
+class ReadSettings(_Validated):
+    """Stage `read`: PDF pages → ruled-table grids."""
+    max_rule_thickness: float = 2.5  # pt: a filled shape thinner than this is a rule
+    min_rule_length: float = 2.0  # pt
+    snap_tolerance: float = 1.5  # pt: rule positions closer than this are the same line
+    join_tolerance: float = 2.0  # pt: collinear segments with a gap up to this are joined
+    cell_inset: float = 1.0  # pt: text is read this far inside the cell's rules
+    min_columns: int = 4  # fewer ruled columns than this is not a plan table
+
+    def __post_init__(self):
+        self._positive("max_rule_thickness", "min_rule_length", "snap_tolerance", "join_tolerance", "min_columns")
+        if self.cell_inset < 0:
+            raise SettingsError(f"ReadSettings.cell_inset must be >= 0, got {self.cell_inset!r}")
+
+
+@dataclass
+class LocateSettings(_Validated):
+    """Stage `locate`: find appendix pages by their header; map columns to fields."""
+    min_similarity: float = 86.0  # rapidfuzz ratio (0-100) for a header label to match the vocabulary
+    min_fields: int = 4  # a header must name at least this many canonical fields
+    required_fields: list[str] = field(default_factory=lambda: ["stt", "lead"])
+    max_header_rows: int = 3  # header may be stacked over this many grid rows
+    column_tolerance: float = 4.0  # pt: a page without header continues the table if its columns match
+
+    def __post_init__(self):
+        self._positive("min_similarity", "min_fields", "max_header_rows", "column_tolerance")
+        if self.min_similarity > 100:
+            raise SettingsError(f"LocateSettings.min_similarity must be <= 100, got {self.min_similarity!r}")
+
+
+@dataclass
+class StitchSettings(_Validated):
+    """Stage `stitch`: page-break decisions and merged-cell fill-down."""
+    threshold: float = 0.0  # evidence score above this → the first row continues the row above
+    use_word_segmentation: bool = True  # underthesea: does the join form one word ("Thường" + "xuyên")?
+    word_segmentation_margin: float = 3.0  # consult word segmentation only when |score| is below this
+    gap_lines_new_row: float = 1.5  # table ends this many text lines above the page's lowest table bottom → row ended
+
+    def __post_init__(self):
+        self._positive("gap_lines_new_row", "word_segmentation_margin")
+
+
+@dataclass
+class WriteSettings(_Validated):
+    """Stage `write`: Parquet output."""
+    compression: str = "zstd"
+
+    def __post_init__(self):
+        if self.compression not in {"zstd", "snappy", "gzip", "none"}:
+            raise SettingsError(f"WriteSettings.compression must be zstd|snappy|gzip|none, got {self.compression!r}")
+
+
+@dataclass
+class Settings:
+    read: ReadSettings = field(default_factory=ReadSettings)
+    locate: LocateSettings = field(default_factory=LocateSettings)
+    stitch: StitchSettings = field(default_factory=StitchSettings)
+    write: WriteSettings = field(default_factory=WriteSettings)
+
+    @classmethod
+    def build(cls, value: dict | None = None) -> "Settings":
+        value = value or {}
+        known = {f.name: f for f in fields(cls)}
+        unknown = sorted(set(value) - set(known))
+        if unknown:
+            raise SettingsError(f"params: unknown stage(s) {unknown}; known: {sorted(known)}")
+        parts = {name: f.default_factory().build(value.get(name)) for name, f in known.items()}  # type: ignore[misc]
+        return cls(**parts)
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> "Settings":
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        return cls.build(data)
+
+    def as_dict(self) -> dict:
+        return asdict(self)

@@ -1,0 +1,48 @@
+"""Stage `write`: Parquet files, all or nothing.
+
+Tables are written into a hidden temporary folder beside the target and moved
+into place only when every file is complete, so a crash never leaves a
+half-written document folder behind.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipeline.assemble import Extraction
+from pipeline.schemas import SCHEMA_VERSION, TABLES
+
+
+def extraction_to_arrow(extraction: Extraction) -> dict[str, pa.Table]:
+    out = {}
+    for name, schema in TABLES.items():
+        table = pa.Table.from_pylist(extraction.tables[name], schema=schema)
+        out[name] = table.replace_schema_metadata({"schema_version": SCHEMA_VERSION, "table": name})
+    return out
+
+
+def write_extraction(extraction: Extraction, out_dir: str | Path, settings) -> Path:
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    final = out_dir / extraction.doc_id
+    tmp = Path(tempfile.mkdtemp(prefix=f".{extraction.doc_id}.", suffix=".tmp", dir=out_dir))
+    try:
+        compression = None if settings.compression == "none" else settings.compression
+        for name, table in extraction_to_arrow(extraction).items():
+            pq.write_table(table, tmp / f"{name}.parquet", compression=compression)
+        old = None
+        if final.exists():
+            old = out_dir / f".{extraction.doc_id}.{os.getpid()}.old"
+            final.rename(old)
+        tmp.rename(final)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return final

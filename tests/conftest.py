@@ -1,0 +1,32 @@
+"""Shared test set-up: Hypothesis profiles and the seed document's location."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# "ci" is reproducible (same examples every run); "dev" explores new ones.
+settings.register_profile("ci", derandomize=True, max_examples=60, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("dev", max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+def seed_path() -> Path:
+    """The shared text rendering of the real Hưng Yên 2022 plan (beside the checkout, or $PLAN_SEED)."""
+    env = os.environ.get("PLAN_SEED")
+    if env:
+        return Path(env)
+    return ROOT.parent / "shared" / "seeds" / "000_c94574fdd647d29f.txt"
+
+
+@pytest.fixture(scope="session")
+def seed_file() -> Path:
+    path = seed_path()
+    if not path.is_file():
+        pytest.fail(f"seed text not found at {path}: set PLAN_SEED to its path")
+    return path
