@@ -9,8 +9,7 @@ Steps, each a plain function:
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import pypdfium2 as pdfium
+from typing import Callable
 
 from normalizers.text import clean
 from pipeline.records import Cell, PageGrid, Rule
@@ -141,25 +140,25 @@ def table_to_cells(lines: list[Line], tol: float) -> tuple[list[float], list[flo
     return xs, ys, cells
 
 
-def cells_to_text(textpage: pdfium.PdfTextPage, page_height: float, xs, ys, cells, inset: float) -> list[Cell]:
+TextReader = Callable[[tuple[float, float, float, float]], str]  # (x0, top, x1, bottom) → raw text, lines by "\n"
+
+
+def cells_to_text(read_text: TextReader, xs, ys, cells, inset: float) -> list[Cell]:
     out = []
     for r, c, rs, cs in cells:
         x0, x1 = xs[c], xs[c + cs]
         top, bottom = ys[r], ys[r + rs]
-        raw = textpage.get_text_bounded(
-            left=x0 + inset, right=x1 - inset, bottom=page_height - bottom + inset, top=page_height - top - inset
-        )
+        raw = read_text((x0 + inset, top + inset, x1 - inset, bottom - inset))
         lines = [clean(s) for s in raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
         text = "\n".join(s for s in lines if s)
         out.append(Cell(r, c, rs, cs, (x0, top, x1, bottom), text))
     return out
 
 
-def page_to_grids(page_no: int, page: pdfium.PdfPage, textpage: pdfium.PdfTextPage, rules: list[Rule], settings) -> list[PageGrid]:
+def rules_to_grids(page_no: int, width: float, height: float, rules: list[Rule], read_text: TextReader, settings) -> list[PageGrid]:
     lines = rules_to_lines(rules, settings.snap_tolerance, settings.join_tolerance)
     grids = []
     for table in lines_to_tables(lines, settings.snap_tolerance, min_cols=settings.min_columns):
         xs, ys, cells = table_to_cells(table, settings.snap_tolerance)
-        text_cells = cells_to_text(textpage, page.get_height(), xs, ys, cells, settings.cell_inset)
-        grids.append(PageGrid(page_no, page.get_width(), page.get_height(), xs, ys, text_cells))
+        grids.append(PageGrid(page_no, width, height, xs, ys, cells_to_text(read_text, xs, ys, cells, settings.cell_inset)))
     return grids

@@ -38,6 +38,7 @@ class _Validated:
 @dataclass
 class ReadSettings(_Validated):
     """Stage `read`: PDF pages → ruled-table grids."""
+    engine: str = "pdfium"  # pdfium (fast) | pdfplumber (independent second reading)
     max_rule_thickness: float = 2.5  # pt: a filled shape thinner than this is a rule
     min_rule_length: float = 2.0  # pt
     snap_tolerance: float = 1.5  # pt: rule positions closer than this are the same line
@@ -46,6 +47,8 @@ class ReadSettings(_Validated):
     min_columns: int = 4  # fewer ruled columns than this is not a plan table
 
     def __post_init__(self):
+        if self.engine not in {"pdfium", "pdfplumber"}:
+            raise SettingsError(f"ReadSettings.engine must be pdfium|pdfplumber, got {self.engine!r}")
         self._positive("max_rule_thickness", "min_rule_length", "snap_tolerance", "join_tolerance", "min_columns")
         if self.cell_inset < 0:
             raise SettingsError(f"ReadSettings.cell_inset must be >= 0, got {self.cell_inset!r}")
