@@ -27,14 +27,6 @@ def _columns_by_edges(grid: PageGrid, edges: dict[str, tuple[float, float]], tol
     return out
 
 
-def _line_pitch(grid: PageGrid) -> float:
-    """Typical distance between text lines: the tightest height-per-line of multi-line cells."""
-    ratios = [(c.bbox[3] - c.bbox[1]) / (c.text.count("\n") + 1) for c in grid.cells if c.text.count("\n") >= 2]
-    if not ratios:
-        ratios = [(c.bbox[3] - c.bbox[1]) / (c.text.count("\n") + 1) for c in grid.cells if c.text]
-    return min(ratios) if ratios else 14.0
-
-
 def grid_rows(grid: PageGrid, columns: dict[str, int], start: int) -> list[PageRow]:
     at = cells_by_position(grid)
     rows = []
@@ -45,11 +37,11 @@ def grid_rows(grid: PageGrid, columns: dict[str, int], start: int) -> list[PageR
             if cell is None:
                 frags[name] = Fragment("", False)
             elif cell.row < r:
-                frags[name] = Fragment("", True, cell.row_span)
+                frags[name] = Fragment("", True, cell.row_span, cell.fills_bottom)
             elif cell.col != col:
                 frags[name] = Fragment("", False, cell.row_span)  # inside a cell spanning from the left
             else:
-                frags[name] = Fragment(clean(cell.text), False, cell.row_span)
+                frags[name] = Fragment(clean(cell.text), False, cell.row_span, cell.fills_bottom)
         stt = frags.get("stt", Fragment("", False)).text
         rows.append(PageRow(grid.page_no, frags, grid.ys[r], grid.ys[r + 1], is_section=is_roman(stt)))
     return rows
@@ -77,7 +69,7 @@ def grids_to_page_tables(file: str, grids: list[PageGrid], settings) -> list[Pag
             continue
         tables.append(PageTable(
             page_no=grid.page_no, columns=columns, header_labels=page_labels, rows=rows,
-            table_top=grid.ys[0], table_bottom=grid.ys[-1], page_height=grid.height, line_height=_line_pitch(grid),
+            table_top=grid.ys[0], table_bottom=grid.ys[-1], page_height=grid.height, line_height=grid.line_pitch,
         ))
     if not tables:
         if unrecognised is not None:

@@ -8,8 +8,8 @@ Steps, each a plain function:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
+from dataclasses import dataclass, replace
+from typing import Protocol
 
 from normalizers.text import clean
 from pipeline.records import Cell, PageGrid, Rule
@@ -140,25 +140,65 @@ def table_to_cells(lines: list[Line], tol: float) -> tuple[list[float], list[flo
     return xs, ys, cells
 
 
-TextReader = Callable[[tuple[float, float, float, float]], str]  # (x0, top, x1, bottom) → raw text, lines by "\n"
+class TextSource(Protocol):
+    """What a reader (text layer or, later, OCR) tells about the text inside a box (x0, top, x1, bottom)."""
+
+    def text(self, box: tuple[float, float, float, float]) -> str:
+        """The text inside the box, printed lines separated by "\n"."""
+
+    def lowest_text_bottom(self, box: tuple[float, float, float, float]) -> float | None:
+        """The bottom (y, top-origin) of the lowest text inside the box; None when there is none."""
 
 
-def cells_to_text(read_text: TextReader, xs, ys, cells, inset: float) -> list[Cell]:
+def cells_to_text(source: TextSource, xs, ys, cells, inset: float) -> list[Cell]:
     out = []
     for r, c, rs, cs in cells:
         x0, x1 = xs[c], xs[c + cs]
         top, bottom = ys[r], ys[r + rs]
-        raw = read_text((x0 + inset, top + inset, x1 - inset, bottom - inset))
+        raw = source.text((x0 + inset, top + inset, x1 - inset, bottom - inset))
         lines = [clean(s) for s in raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
         text = "\n".join(s for s in lines if s)
         out.append(Cell(r, c, rs, cs, (x0, top, x1, bottom), text))
     return out
 
 
-def rules_to_grids(page_no: int, width: float, height: float, rules: list[Rule], read_text: TextReader, settings) -> list[PageGrid]:
+def cells_to_line_pitch(cells: list[Cell]) -> float:
+    """Typical distance between text lines: the tightest height-per-line of multi-line cells."""
+    ratios = [(c.bbox[3] - c.bbox[1]) / (c.text.count("\n") + 1) for c in cells if c.text.count("\n") >= 2]
+    if not ratios:
+        ratios = [(c.bbox[3] - c.bbox[1]) / (c.text.count("\n") + 1) for c in cells if c.text]
+    return min(ratios) if ratios else 14.0
+
+
+# Free space under a cell's last line, in line pitches: below FULL the cell had no room for another
+# line (a cut cell is full); above ROOM it clearly had room, so its text was complete. In between
+# (a page cut can leave almost a line free) the geometry does not say.
+FULL_BELOW_PITCHES = 1.5
+ROOM_ABOVE_PITCHES = 2.2
+
+
+def bottom_cells_fill(source: TextSource, cells: list[Cell], n_rows: int, pitch: float, inset: float) -> list[Cell]:
+    """Mark cells on the table's bottom edge: is their text down to the bottom (True), clearly not (False)?"""
+    out = []
+    for c in cells:
+        if c.row + c.row_span == n_rows and c.text:
+            x0, top, x1, bottom = c.bbox
+            low = source.lowest_text_bottom((x0 + inset, top + inset, x1 - inset, bottom - inset))
+            if low is not None:
+                gap = bottom - low
+                fills = True if gap < FULL_BELOW_PITCHES * pitch else False if gap > ROOM_ABOVE_PITCHES * pitch else None
+                c = replace(c, fills_bottom=fills)
+        out.append(c)
+    return out
+
+
+def rules_to_grids(page_no: int, width: float, height: float, rules: list[Rule], source: TextSource, settings) -> list[PageGrid]:
     lines = rules_to_lines(rules, settings.snap_tolerance, settings.join_tolerance)
     grids = []
     for table in lines_to_tables(lines, settings.snap_tolerance, min_cols=settings.min_columns):
         xs, ys, cells = table_to_cells(table, settings.snap_tolerance)
-        grids.append(PageGrid(page_no, width, height, xs, ys, cells_to_text(read_text, xs, ys, cells, settings.cell_inset)))
+        text_cells = cells_to_text(source, xs, ys, cells, settings.cell_inset)
+        pitch = cells_to_line_pitch(text_cells)
+        text_cells = bottom_cells_fill(source, text_cells, len(ys) - 1, pitch, settings.cell_inset)
+        grids.append(PageGrid(page_no, width, height, xs, ys, text_cells, pitch))
     return grids

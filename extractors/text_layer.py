@@ -19,6 +19,42 @@ def _no_text_layer(doc: OpenedPdf, page_no: int) -> BadInputError:
     return BadInputError(doc.path.name, "page has no text layer (a scanned image); OCR is not available in this version", page_no)
 
 
+class _PdfiumText:
+    """Text inside boxes of one page, from PDFium's text page (top-origin boxes in, PDF space inside)."""
+
+    def __init__(self, textpage, height: float):
+        self.tp, self.h = textpage, height
+        self._runs = None  # text runs (x0, top, x1, bottom), read only when asked
+
+    def text(self, box):
+        x0, top, x1, bottom = box
+        return self.tp.get_text_bounded(left=x0, bottom=self.h - bottom, right=x1, top=self.h - top)
+
+    def lowest_text_bottom(self, box):
+        if self._runs is None:
+            rects = (self.tp.get_rect(i) for i in range(self.tp.count_rects()))
+            self._runs = [(l, self.h - t, r, self.h - b) for l, b, r, t in rects]
+        return _lowest(self._runs, box)
+
+
+class _PlumberText:
+    def __init__(self, page):
+        self.page = page
+
+    def text(self, box):
+        return self.page.within_bbox(box, strict=False).extract_text() or ""
+
+    def lowest_text_bottom(self, box):
+        return _lowest([(c["x0"], c["top"], c["x1"], c["bottom"]) for c in self.page.chars if c["text"].strip()], box)
+
+
+def _lowest(boxes, box) -> float | None:
+    """Lowest bottom among boxes whose centre lies inside `box`."""
+    x0, top, x1, bottom = box
+    bottoms = [b for l, t, r, b in boxes if x0 <= (l + r) / 2 <= x1 and top <= (t + b) / 2 <= bottom]
+    return max(bottoms) if bottoms else None
+
+
 def pdfium_to_grids(doc: OpenedPdf, settings) -> list[PageGrid]:
     grids: list[PageGrid] = []
     for index in range(doc.page_count):
@@ -30,12 +66,7 @@ def pdfium_to_grids(doc: OpenedPdf, settings) -> list[PageGrid]:
             rules = page_to_rules(page, settings.max_rule_thickness, settings.min_rule_length)
             if rules:
                 h = page.get_height()
-
-                def read_text(box, tp=textpage, h=h):
-                    x0, top, x1, bottom = box
-                    return tp.get_text_bounded(left=x0, bottom=h - bottom, right=x1, top=h - top)
-
-                grids.extend(rules_to_grids(index + 1, page.get_width(), h, rules, read_text, settings))
+                grids.extend(rules_to_grids(index + 1, page.get_width(), h, rules, _PdfiumText(textpage, h), settings))
         finally:
             textpage.close()
             page.close()
@@ -55,10 +86,7 @@ def pdfplumber_to_grids(doc: OpenedPdf, settings) -> list[PageGrid]:
                 elif e["orientation"] == "v" and e["bottom"] - e["top"] >= settings.min_rule_length:
                     rules.append(Rule("v", e["x0"], e["top"], e["bottom"]))
             if rules:
-                def read_text(box, page=page):
-                    return page.within_bbox(box, strict=False).extract_text() or ""
-
-                grids.extend(rules_to_grids(index + 1, float(page.width), float(page.height), rules, read_text, settings))
+                grids.extend(rules_to_grids(index + 1, float(page.width), float(page.height), rules, _PlumberText(page), settings))
     return grids
 
 

@@ -13,7 +13,9 @@ from normalizers.text import fold
 # with one of them was most likely cut ("Kế hoạch số hóa của" | "UBND tỉnh").
 DANGLING_WORDS = frozenset(
     "của và các những với cho về theo tại trong có cấp được để là từ đến hoặc thuộc "
-    "liên văn phòng sở ủy ban trên dưới giữa nhằm bằng như đối nhà".split()
+    "liên văn phòng sở ủy ban trên dưới giữa nhằm bằng như đối nhà "
+    # first words of agency names: "Báo" | "Hưng Yên", "Trung" | "tâm …", "Kho" | "bạc …"
+    "báo đài trung kho cục chi".split()
 )
 _YEAR_END = re.compile(r"(\b(19|20)\d{2}|\d{1,2}/(19|20)\d{2})\)?$")
 _OPEN_ENDED = ("thường xuyên", "hàng năm", "hằng năm", "hàng quý", "hằng quý", "hàng tháng", "hằng tháng",

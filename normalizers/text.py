@@ -48,3 +48,10 @@ def is_lower_start(text: str) -> bool:
         if ch.isdigit():
             return False
     return False
+
+
+def starts_with_digit(text: str) -> bool:
+    for ch in text:
+        if ch.isalnum():
+            return ch.isdigit()
+    return False

@@ -25,7 +25,8 @@ def _task_no(stt: str) -> int | None:
 
 def _joined_pages(row, decisions_by_page: dict[int, StitchDecision]) -> list[int]:
     """Pages whose first row was appended to this row."""
-    return sorted(p for p in row.pages if p in decisions_by_page and decisions_by_page[p].decision == "continue_row")
+    pages = row.pages()
+    return [p for p in pages[1:] if p in decisions_by_page and decisions_by_page[p].decision == "continue_row"]
 
 
 def evidence_text(d: StitchDecision) -> str:
@@ -46,7 +47,7 @@ def stitched_to_extraction(doc_id: str, file_name: str, sha256: str, size_bytes:
             "task_no": _task_no(task.stt.text()),
             "task_text": task.text.text() or None,
         }
-        row_pages = [p for r in task.rows for p in r.pages]
+        row_pages = [p for r in task.rows for p in r.pages()]
         tasks.append({
             **base, "stt_text": task.stt.text(), "activity_count": len(task.rows),
             "page_start": min(row_pages + task.text.pages() or [task.page_no]),
@@ -57,11 +58,11 @@ def stitched_to_extraction(doc_id: str, file_name: str, sha256: str, size_bytes:
             activities.append({
                 **base, "activity_seq": seq,
                 **{f"{n}_text": row.text(n) or None for n in ACTIVITY_FIELDS},
-                "page_start": min(row.pages), "page_end": max(row.pages),
+                "page_start": row.pages()[0], "page_end": row.pages()[-1],
                 "inherited": [f"{n}_text" for n in row.inherited],
                 "task_pages": task.text.pages(),
                 **{f"{n}_pages": row.cells[n].pages() for n in ACTIVITY_FIELDS},
-                "joined_at_pages": [p for p in _joined_pages(row, by_page) if p != min(row.pages)],
+                "joined_at_pages": _joined_pages(row, by_page),
             })
     stitches = [{
         "doc_id": doc_id, "page": d.page_no, "decision": d.decision, "score": d.score, "confidence": d.confidence,

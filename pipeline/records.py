@@ -28,6 +28,9 @@ class Cell:
     col_span: int
     bbox: tuple[float, float, float, float]  # x0, top, x1, bottom
     text: str  # NFC, printed lines joined by "\n"
+    # For cells on the table's bottom edge: does the text run down to the cell's bottom (no room
+    # for another line)? None elsewhere or when empty. Word fills a cut cell to the page bottom.
+    fills_bottom: bool | None = None
 
 
 @dataclass
@@ -39,6 +42,7 @@ class PageGrid:
     xs: list[float]  # column boundaries, left to right
     ys: list[float]  # row boundaries, top to bottom
     cells: list[Cell]
+    line_pitch: float = 14.0  # typical distance between text lines in this table
 
     @property
     def n_rows(self) -> int:
@@ -61,6 +65,7 @@ class Fragment:
     text: str  # "" when the cell is empty or covered
     covered: bool  # the row lies under a cell that started on an earlier row of this page
     span: int = 1  # grid rows the source cell spans (1 = not merged)
+    fills_bottom: bool | None = None  # the source cell's Cell.fills_bottom
 
 
 @dataclass
@@ -151,10 +156,15 @@ class LogicalRow:
     task: LogicalTask | None
     cells: dict[str, LogicalCell]  # ACTIVITY_FIELDS -> cell (shared with rows above when merged)
     inherited: list[str] = field(default_factory=list)  # activity fields filled from a merged cell above
-    pages: set[int] = field(default_factory=set)  # pages where this row's own cells print text
+    page_no: int = 0  # page where the row starts
 
     def text(self, name: str) -> str:
         return self.cells[name].text()
+
+    def pages(self) -> list[int]:
+        """Pages where this row's own (not inherited) cells print text."""
+        own = {p for n, c in self.cells.items() if n not in self.inherited for p in c.pages()}
+        return sorted(own or {self.page_no})
 
 
 @dataclass

@@ -12,7 +12,7 @@ import math
 from functools import lru_cache
 
 from normalizers.phrases import deadline_is_complete, ends_dangling, ends_sentence
-from normalizers.text import is_lower_start
+from normalizers.text import is_lower_start, starts_with_digit
 from pipeline.records import (
     ACTIVITY_FIELDS, Evidence, LogicalCell, LogicalRow, LogicalSection, LogicalTask, PageRow, PageTable,
     StitchDecision, StitchedTable,
@@ -27,7 +27,9 @@ EMPTY_BELOW_WEIGHT = {"activity": 1.0, "output": 1.0, "lead": 1.5, "partners": 0
 def word_joins(left: str, right: str) -> bool:
     """Does underthesea read the last syllable of `left` and the first of `right` as one word?"""
     a, b = left.split()[-1:], right.split()[:1]
-    if not a or not b or not a[0].isalpha() or not b[0].isalpha():
+    # The second syllable of a word cut by a line or page break is lower case ("Thường" | "xuyên");
+    # a capital starts a name or a new sentence, which segmenters happily glue on ("QPPL Chỉ").
+    if not a or not b or not a[0].isalpha() or not b[0].isalpha() or not b[0].islower():
         return False
     from underthesea import word_tokenize  # lazy: its model loads in ~0.2 s, needed only at page breaks
 
@@ -35,8 +37,17 @@ def word_joins(left: str, right: str) -> bool:
     return any(a[0] in tok.split() and b[0] in tok.split() for tok in word_tokenize(context))
 
 
+def row_was_stretched(last: PageRow) -> bool:
+    """No cell of the page's last row has text down to the row's bottom: the row was drawn taller
+    than its text, which Word does to a row cut by a page break (it fills the page)."""
+    fills = [f.fills_bottom for f in last.fragments.values() if f.fills_bottom is not None]
+    return bool(fills) and not any(fills)
+
+
 def continuation_evidence(above: LogicalRow, first: PageRow, prev: PageTable, lowest_bottom: float, settings) -> list[Evidence]:
     ev: list[Evidence] = []
+    last = prev.rows[-1]
+    stretched = row_was_stretched(last)
     joins: list[tuple[str, str, str]] = []  # (field, text above, text below) to check with word segmentation
     for name in ACTIVITY_FIELDS:
         cell = above.cells[name]
@@ -51,26 +62,25 @@ def continuation_evidence(above: LogicalRow, first: PageRow, prev: PageTable, lo
             w = EMPTY_BELOW_WEIGHT[name] * (0.5 if shared else 1.0)
             ev.append(Evidence("empty_below", name, w, f"nothing below '{up[-30:]}'; a new row would fill this cell"))
             continue
-        if is_lower_start(down):
-            ev.append(Evidence("lowercase_start", name, 1.5, f"'{down[:30]}' starts in lower case"))
-        else:
-            ev.append(Evidence("capital_start", name, -0.5, f"'{down[:30]}' starts with a capital"))
-        if ends_dangling(up):
-            ev.append(Evidence("dangling_end", name, 1.0, f"'{up[-30:]}' ends on a word that needs a continuation"))
-        elif ends_sentence(up):
-            ev.append(Evidence("sentence_end", name, -0.5, f"'{up[-30:]}' ends a sentence"))
+        ev.extend(Evidence(e.signal, name, e.weight, e.detail) for e in _field_votes(name, up, down))
+        fills = last.fragments[name].fills_bottom if name in last.fragments else None
+        if fills is False and not stretched:
+            ev.append(Evidence("room_left_above", name, -6.0, f"the cell above ends with room for more lines, "
+                               f"so its text was complete and '{down[:20]}' is new"))
         joins.append((name, up, down))
-        if name == "deadline":
-            if deadline_is_complete(up):
-                ev.append(Evidence("deadline_complete", name, -2.0, f"'{up}' is a complete deadline"))
-            else:
-                ev.append(Evidence("deadline_incomplete", name, 1.5, f"'{up}' is not a complete deadline"))
+    pieces = [first.text(n) for n in ACTIVITY_FIELDS if first.text(n) and above.cells[n].text()]
+    if len(pieces) >= 2 and not any(is_lower_start(p) or starts_with_digit(p) for p in pieces):
+        # Running Vietnamese is mostly lower case: when every piece opens with a capital, they open new cells.
+        ev.append(Evidence("all_capital_starts", "", -1.5, f"all {len(pieces)} pieces start with a capital"))
     # Word segmentation is the costliest signal (underthesea loads a model): ask it only
     # when the cheaper evidence leaves the decision close.
     if settings.use_word_segmentation and abs(sum(e.weight for e in ev)) < settings.word_segmentation_margin:
         for name, up, down in joins:
             if word_joins(up, down):
                 ev.append(Evidence("word_joins", name, 1.0, f"'{up.split()[-1]} {down.split()[0]}' is one word"))
+    if stretched:
+        ev.append(Evidence("row_stretched", "", 2.0, f"the last row on page {prev.page_no} is taller than its text: "
+                           "a row cut by a page break is drawn down to the page bottom"))
     gap = lowest_bottom - prev.table_bottom
     if gap > settings.gap_lines_new_row * prev.line_height:
         ev.append(Evidence("row_ended_early", "", -1.5,
@@ -113,21 +123,18 @@ class _Builder:
         self.tasks.append(task)
         return task
 
-    def add_activity(self, prow: PageRow, task: LogicalTask | None, inherit_empty: set[str] = frozenset()) -> LogicalRow:
+    def add_activity(self, prow: PageRow, task: LogicalTask | None, shared: set[str] = frozenset()) -> LogicalRow:
         above = self.last_row
         cells, inherited = {}, []
         for name in ACTIVITY_FIELDS:
             frag = prow.fragments.get(name)
-            if frag is not None and (frag.covered or (name in inherit_empty and not frag.text)) and above is not None:
+            if frag is not None and (frag.covered or name in shared) and above is not None:
                 cells[name] = above.cells[name]  # the merged cell above is this row's cell too
                 inherited.append(name)
             else:
                 cells[name] = LogicalCell()
                 cells[name].add(frag.text if frag else "", prow.page_no)
-        row = LogicalRow(task, cells, inherited, set())
-        row.pages.update(p for n in ACTIVITY_FIELDS if n not in inherited for p in cells[n].pages())
-        if not row.pages:
-            row.pages.add(prow.page_no)
+        row = LogicalRow(task, cells, inherited, prow.page_no)
         if task is not None:
             task.rows.append(row)
         self.rows.append(row)
@@ -140,10 +147,7 @@ class _Builder:
             row.task.text.add(prow.text("task"), prow.page_no)
         for name in ACTIVITY_FIELDS:
             text = prow.text(name)
-            if text:
-                row.cells[name].add(text, prow.page_no)
-                if name not in row.inherited:
-                    row.pages.add(prow.page_no)
+            row.cells[name].add(text, prow.page_no)
 
     def row_within_page(self, prow: PageRow) -> None:
         stt_frag = prow.fragments.get("stt")
@@ -156,18 +160,66 @@ class _Builder:
             self.add_activity(prow, self.current_task)
 
 
-def _merge_in_progress(above: LogicalRow, first: PageRow) -> set[str]:
-    """Fields of a new row at a page top that are really a merged cell continuing from the page before:
-    the empty piece spans several rows here, or the cell above was already shared by several rows."""
-    out = set()
+# Agency lists separate names with ";" or ",": a new name after a page break follows a separator,
+# so a capitalised piece under a finished name is a new cell. Prose may go on with a capitalised
+# word ("… theo" | "Kế hoạch số 131…"), so there a capital is weaker evidence.
+CAPITAL_START_WEIGHT = {"lead": -2.0, "partners": -2.0}
+# A new row whose cell goes on with the text of a merged cell from the page before is rarer than a
+# new row with new text, so the text must say so clearly (a lower-case start, not just a dangling end).
+MERGED_TEXT_MIN_SCORE = 1.0
+
+
+def _field_votes(name: str, up: str, down: str) -> list[Evidence]:
+    """Text-only evidence that `down` is the rest of `up` (both non-empty), for one field."""
+    ev = []
+    dangling = ends_dangling(up)
+    if is_lower_start(down):
+        ev.append(Evidence("lowercase_start", "", 1.5, f"'{down[:30]}' starts in lower case"))
+    elif starts_with_digit(down):
+        pass  # "giai đoạn" | "2021-2025": numbers go on a phrase as often as they start one
+    else:
+        w = -0.5 if dangling else CAPITAL_START_WEIGHT.get(name, -0.5)
+        ev.append(Evidence("capital_start", "", w, f"'{down[:30]}' starts with a capital"))
+    if name == "deadline":
+        if deadline_is_complete(up):
+            if not is_lower_start(down):  # "Quý II/2022" | "và thường xuyên" can still go on
+                ev.append(Evidence("deadline_complete", "", -3.0, f"'{up}' is a complete deadline"))
+        else:
+            ev.append(Evidence("deadline_incomplete", "", 1.5, f"'{up}' is not a complete deadline"))
+    if dangling:
+        ev.append(Evidence("dangling_end", "", 1.0, f"'{up[-30:]}' ends on a word that needs a continuation"))
+    elif ends_sentence(up):
+        ev.append(Evidence("sentence_end", "", -0.5, f"'{up[-30:]}' ends a sentence"))
+    return ev
+
+
+def _merged_cells_at_top(above: LogicalRow, first: PageRow, last: PageRow) -> tuple[set[str], set[str], list[Evidence]]:
+    """For a new row at a page top: which fields are pieces of a merged cell from the page before?
+
+    Returns (fields whose empty piece continues the cell above, fields whose text continues it, evidence).
+    A page break hides the merge: the grid cannot show a cell spanning pages. An empty cell under a
+    filled one in the same task is read as the merged cell's empty remainder (within a page, an empty
+    cell below a filled one in a task is always drawn as a merge in these plans); a non-empty piece
+    continues the cell above when the text says so (lower-case start, a dangling end above).
+    """
+    empty, text, ev = set(), set(), []
     for name in ACTIVITY_FIELDS:
         frag = first.fragments.get(name)
-        if frag is None or frag.text:
+        up = above.cells[name].text()
+        if frag is None or not up:
             continue
-        shared = name in above.inherited or (above.task and sum(1 for r in above.task.rows if r.cells[name] is above.cells[name]) > 1)
-        if frag.span > 1 or shared:
-            out.add(name)
-    return out
+        if not frag.text:
+            empty.add(name)
+            ev.append(Evidence("merged_cell_continues", name, 0.0, "empty piece under a filled cell of the same task: value taken from above"))
+            continue
+        votes = _field_votes(name, up, frag.text)
+        # The merged cell's text flowed on to this page only if it filled its part of the page before.
+        full_above = bool(last.fragments[name].fills_bottom) or row_was_stretched(last)
+        if sum(e.weight for e in votes) >= MERGED_TEXT_MIN_SCORE and full_above:
+            text.add(name)
+            ev.append(Evidence("merged_text_continues", name, 0.0,
+                               "; ".join(e.detail for e in votes) + ": the merged cell above continues here"))
+    return empty, text, ev
 
 
 def page_tables_to_table(tables: list[PageTable], settings) -> StitchedTable:
@@ -208,8 +260,9 @@ def _judge_page_top(b: _Builder, first: PageRow, prev: PageTable, lowest_bottom:
         decision = "continue_task"
     else:
         decision = "new_activity"
-    carried = _merge_in_progress(above, first)
-    for name in sorted(carried):
-        ev.append(Evidence("merged_cell_continues", name, 0.0, "empty piece of a merged cell; value taken from above"))
-    b.add_activity(first, task, carried)
+    empty, continued, merge_ev = _merged_cells_at_top(above, first, prev.rows[-1]) if above.task is task else (set(), set(), [])
+    ev.extend(merge_ev)
+    for name in continued:
+        above.cells[name].add(first.text(name), page)
+    b.add_activity(first, task, empty | continued)
     return StitchDecision(page, decision, score, _confidence(score), ev)

@@ -1,0 +1,43 @@
+"""Render the seed plan (Hưng Yên 2022, no. 196/KH-UBND) into the sample PDF.
+
+    python scripts/render_sample.py [--seed PATH] [--out data/raw/hung-yen-2022-196-kh-ubnd.pdf]
+
+The seed defaults to $PLAN_SEED, else ../shared/seeds/000_c94574fdd647d29f.txt next to the
+repository. The appendix keeps the original page breaks; the table font size is the largest
+at which every original page fits (see tests/factory/seed.py).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+from tests.factory.render import render_explicit  # noqa: E402
+from tests.factory.seed import default_seed_path, load_seed, seed_geometry  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--seed", type=Path, default=None, help="seed text file (default: $PLAN_SEED or the shared seed)")
+    ap.add_argument("--out", type=Path, default=REPO_ROOT / "data" / "raw" / "hung-yen-2022-196-kh-ubnd.pdf")
+    args = ap.parse_args(argv)
+
+    seed_path = args.seed or default_seed_path()
+    started = time.perf_counter()
+    seed = load_seed(seed_path)
+    geo = seed_geometry(seed)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    truth = render_explicit(seed.spec, seed.pages, args.out, geometry=geo)
+    elapsed = time.perf_counter() - started
+    print(f"{args.out}: {truth.page_count} pages (appendix {truth.appendix_pages[0]}-{truth.appendix_pages[-1]}), "
+          f"{len(truth.activities)} activities, table font {geo.font_size:g} pt, "
+          f"{args.out.stat().st_size / 1024:.0f} KiB, {elapsed:.2f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
