@@ -90,7 +90,7 @@ def main() -> None:
         results = {"pipeline (PDF → Parquet)": time_process(
             [py, "-m", "pipeline", "extract", str(pdf), "--out", str(out / "p"), "--params", "params.yaml"], args.repeat)}
         for name, code in BASELINES.items():
-            script = out / (name.split()[0] + ".py")
+            script = out / f"baseline_{len(results)}.py"  # not named like the module it imports
             script.write_text(code)
             results[name] = time_process([py, str(script), str(pdf)], args.repeat)
         base = results["pdfplumber extract_tables"]
