@@ -21,6 +21,13 @@ from pipeline.records import (
 # How strongly an empty cell under a filled one says "this is the rest of the row above":
 # a new activity almost always names its activity, lead and deadline; partners are often blank.
 EMPTY_BELOW_WEIGHT = {"activity": 1.0, "output": 1.0, "lead": 1.5, "partners": 0.5, "deadline": 1.5}
+# Agency lists separate names with ";" or ",": a new name after a page break follows a separator,
+# so a capitalised piece under a finished name is a new cell. Prose may go on with a capitalised
+# word ("… theo" | "Kế hoạch số 131…"), so there a capital is weaker evidence.
+CAPITAL_START_WEIGHT = {"lead": -2.0, "partners": -2.0}
+# A new row whose cell goes on with the text of a merged cell from the page before is rarer than a
+# new row with new text, so the text must say so clearly (a lower-case start, not just a dangling end).
+MERGED_TEXT_MIN_SCORE = 1.0
 
 
 @lru_cache(maxsize=4096)
@@ -37,6 +44,36 @@ def word_joins(left: str, right: str) -> bool:
     return any(a[0] in tok.split() and b[0] in tok.split() for tok in word_tokenize(context))
 
 
+def _field_votes(name: str, up: str, down: str) -> list[Evidence]:
+    """Text-only evidence that `down` is the rest of `up` (both non-empty), for one field."""
+    ev = []
+    dangling = ends_dangling(up)
+    if is_lower_start(down):
+        ev.append(Evidence("lowercase_start", "", 1.5, f"'{down[:30]}' starts in lower case"))
+    elif starts_with_digit(down):
+        pass  # "giai đoạn" | "2021-2025": numbers go on a phrase as often as they start one
+    else:
+        w = -0.5 if dangling else CAPITAL_START_WEIGHT.get(name, -0.5)
+        ev.append(Evidence("capital_start", "", w, f"'{down[:30]}' starts with a capital"))
+    if name == "deadline":
+        if deadline_is_complete(up):
+            if not is_lower_start(down):  # "Quý II/2022" | "và thường xuyên" can still go on
+                ev.append(Evidence("deadline_complete", "", -3.0, f"'{up}' is a complete deadline"))
+        else:
+            ev.append(Evidence("deadline_incomplete", "", 1.5, f"'{up}' is not a complete deadline"))
+    if dangling:
+        ev.append(Evidence("dangling_end", "", 1.0, f"'{up[-30:]}' ends on a word that needs a continuation"))
+    elif ends_sentence(up):
+        ev.append(Evidence("sentence_end", "", -0.5, f"'{up[-30:]}' ends a sentence"))
+    return ev
+
+
+def _is_shared(row: LogicalRow, name: str) -> bool:
+    """Is this row's cell a merged cell shared with other rows?"""
+    cell = row.cells[name]
+    return name in row.inherited or (row.task is not None and sum(r.cells[name] is cell for r in row.task.rows) > 1)
+
+
 def row_was_stretched(last: PageRow) -> bool:
     """No cell of the page's last row has text down to the row's bottom: the row was drawn taller
     than its text, which Word does to a row cut by a page break (it fills the page)."""
@@ -50,16 +87,15 @@ def continuation_evidence(above: LogicalRow, first: PageRow, prev: PageTable, lo
     stretched = row_was_stretched(last)
     joins: list[tuple[str, str, str]] = []  # (field, text above, text below) to check with word segmentation
     for name in ACTIVITY_FIELDS:
-        cell = above.cells[name]
-        up, down = cell.text(), first.text(name)
-        shared = name in above.inherited or sum(1 for r in (above.task.rows if above.task else []) if r.cells.get(name) is cell) > 1
+        up, down = above.cells[name].text(), first.text(name)
         if not up and not down:
             continue
         if down and not up:
             ev.append(Evidence("fills_empty", name, -1.0, "the cell above is empty, so this text starts a new cell"))
             continue
         if up and not down:
-            w = EMPTY_BELOW_WEIGHT[name] * (0.5 if shared else 1.0)
+            # Below a cell already shared by several rows, an empty piece may just be more of the merge.
+            w = EMPTY_BELOW_WEIGHT[name] * (0.5 if _is_shared(above, name) else 1.0)
             ev.append(Evidence("empty_below", name, w, f"nothing below '{up[-30:]}'; a new row would fill this cell"))
             continue
         ev.extend(Evidence(e.signal, name, e.weight, e.detail) for e in _field_votes(name, up, down))
@@ -158,39 +194,6 @@ class _Builder:
             self.add_activity(prow, self.add_task(prow))
         else:
             self.add_activity(prow, self.current_task)
-
-
-# Agency lists separate names with ";" or ",": a new name after a page break follows a separator,
-# so a capitalised piece under a finished name is a new cell. Prose may go on with a capitalised
-# word ("… theo" | "Kế hoạch số 131…"), so there a capital is weaker evidence.
-CAPITAL_START_WEIGHT = {"lead": -2.0, "partners": -2.0}
-# A new row whose cell goes on with the text of a merged cell from the page before is rarer than a
-# new row with new text, so the text must say so clearly (a lower-case start, not just a dangling end).
-MERGED_TEXT_MIN_SCORE = 1.0
-
-
-def _field_votes(name: str, up: str, down: str) -> list[Evidence]:
-    """Text-only evidence that `down` is the rest of `up` (both non-empty), for one field."""
-    ev = []
-    dangling = ends_dangling(up)
-    if is_lower_start(down):
-        ev.append(Evidence("lowercase_start", "", 1.5, f"'{down[:30]}' starts in lower case"))
-    elif starts_with_digit(down):
-        pass  # "giai đoạn" | "2021-2025": numbers go on a phrase as often as they start one
-    else:
-        w = -0.5 if dangling else CAPITAL_START_WEIGHT.get(name, -0.5)
-        ev.append(Evidence("capital_start", "", w, f"'{down[:30]}' starts with a capital"))
-    if name == "deadline":
-        if deadline_is_complete(up):
-            if not is_lower_start(down):  # "Quý II/2022" | "và thường xuyên" can still go on
-                ev.append(Evidence("deadline_complete", "", -3.0, f"'{up}' is a complete deadline"))
-        else:
-            ev.append(Evidence("deadline_incomplete", "", 1.5, f"'{up}' is not a complete deadline"))
-    if dangling:
-        ev.append(Evidence("dangling_end", "", 1.0, f"'{up[-30:]}' ends on a word that needs a continuation"))
-    elif ends_sentence(up):
-        ev.append(Evidence("sentence_end", "", -0.5, f"'{up[-30:]}' ends a sentence"))
-    return ev
 
 
 def _merged_cells_at_top(above: LogicalRow, first: PageRow, last: PageRow) -> tuple[set[str], set[str], list[Evidence]]:
