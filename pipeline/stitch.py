@@ -33,7 +33,8 @@ MERGED_TEXT_MIN_SCORE = 1.0
 @lru_cache(maxsize=4096)
 def word_joins(left: str, right: str) -> bool:
     """Does underthesea read the last syllable of `left` and the first of `right` as one word?"""
-    a, b = left.split()[-1:], right.split()[:1]
+    a = [w.strip(".,;:()") for w in left.split()[-1:]]
+    b = [w.strip(".,;:()") for w in right.split()[:1]]
     # The second syllable of a word cut by a line or page break is lower case ("Thường" | "xuyên");
     # a capital starts a name or a new sentence, which segmenters happily glue on ("QPPL Chỉ").
     if not a or not b or not a[0].isalpha() or not b[0].isalpha() or not b[0].islower():
