@@ -43,6 +43,7 @@ class PageGrid:
     ys: list[float]  # row boundaries, top to bottom
     cells: list[Cell]
     line_pitch: float = 14.0  # typical distance between text lines in this table
+    source: str = "text"  # "text" (the PDF's text layer) or "ocr" (read from the page image)
 
     @property
     def n_rows(self) -> int:
