@@ -34,10 +34,38 @@ def evidence_text(d: StitchDecision) -> str:
     return f"{d.decision} (score {d.score:+g}, confidence {d.confidence:.2f})" + ("; " + "; ".join(parts) if parts else "")
 
 
+def _deadline_columns(d) -> dict:
+    return {"deadline_kind": d.kind, "deadline_start": d.start, "deadline_end": d.end, "deadline_ongoing": d.ongoing,
+            "deadline_recurrence": d.recurrence, "deadline_condition": d.condition}
+
+
+_NO_DEADLINE = dict.fromkeys(["deadline_kind", "deadline_start", "deadline_end", "deadline_ongoing",
+                              "deadline_recurrence", "deadline_condition"])
+
+
+def _mention_rows(key: dict, role: str, mentions) -> list[dict]:
+    return [{**key, "role": role, "mention_seq": i, "mention_text": m.text, "agency_id": m.agency_id,
+             "agency_name": m.agency_name, "agency_kind": m.agency_kind, "agency_level": m.level,
+             "is_group": m.is_group, "qualifier": m.qualifier, "sub_unit": m.sub_unit, "score": float(m.score)}
+            for i, m in enumerate(mentions, start=1)]
+
+
+def _agency_rows(registry, ids: set[str]) -> list[dict]:
+    rows = []
+    for agency_id in sorted(ids):
+        a = registry.get(agency_id)
+        rows.append({"agency_id": a.id, "name": a.name, "kind": a.kind, "level": a.level, "is_group": a.is_group,
+                     "aliases": list(a.aliases), "valid_from": a.valid_from, "valid_to": a.valid_to,
+                     "successor_id": a.successor_id, "registry_version": registry.version})
+    return rows
+
+
 def stitched_to_extraction(doc_id: str, file_name: str, sha256: str, size_bytes: int, page_count: int,
-                           tables: list[PageTable], stitched: StitchedTable, settings) -> Extraction:
+                           tables: list[PageTable], stitched: StitchedTable, meta, normalized, ocr_pages: list[int],
+                           settings) -> Extraction:
     by_page = {d.page_no: d for d in stitched.decisions}
-    activities, tasks = [], []
+    index = {id(r): i for i, r in enumerate(stitched.rows)}
+    activities, tasks, mentions = [], [], []
     for task in stitched.tasks:
         sec = task.section
         base = {
@@ -55,6 +83,9 @@ def stitched_to_extraction(doc_id: str, file_name: str, sha256: str, size_bytes:
             "task_pages": task.text.pages(),
         })
         for seq, row in enumerate(task.rows, start=1):
+            i = index[id(row)]
+            key = {"doc_id": doc_id, "section_no": base["section_no"], "task_no": base["task_no"], "activity_seq": seq}
+            mentions += _mention_rows(key, "lead", normalized.leads[i]) + _mention_rows(key, "partner", normalized.partners[i])
             activities.append({
                 **base, "activity_seq": seq,
                 **{f"{n}_text": row.text(n) or None for n in ACTIVITY_FIELDS},
@@ -63,6 +94,7 @@ def stitched_to_extraction(doc_id: str, file_name: str, sha256: str, size_bytes:
                 "task_pages": task.text.pages(),
                 **{f"{n}_pages": row.cells[n].pages() for n in ACTIVITY_FIELDS},
                 "joined_at_pages": _joined_pages(row, by_page),
+                **(_deadline_columns(normalized.deadlines[i]) if row.text("deadline") else _NO_DEADLINE),
             })
     stitches = [{
         "doc_id": doc_id, "page": d.page_no, "decision": d.decision, "score": d.score, "confidence": d.confidence,
@@ -74,10 +106,13 @@ def stitched_to_extraction(doc_id: str, file_name: str, sha256: str, size_bytes:
     labels = next((t.header_labels for t in tables if t.header_labels), {})
     document = [{
         "doc_id": doc_id, "file_name": file_name, "sha256": sha256, "size_bytes": size_bytes,
-        "page_count": page_count, "appendix_pages": [t.page_no for t in tables],
+        "page_count": page_count, "title": meta.title, "plan_year": meta.plan_year, "province": meta.province,
+        "ocr_pages": ocr_pages, **normalized.counts, "appendix_pages": [t.page_no for t in tables],
         "section_count": len(stitched.sections), "task_count": len(stitched.tasks),
         "activity_count": len(activities), "header_labels": list(labels.items()),
         "extractor_version": __version__, "settings_json": json.dumps(settings.as_dict(), sort_keys=True, ensure_ascii=False),
         "status": "partial" if errors else "ok", "errors": errors,
     }]
-    return Extraction(doc_id, {"activities": activities, "tasks": tasks, "stitches": stitches, "document": document})
+    agencies = _agency_rows(normalized.registry, {m["agency_id"] for m in mentions if m["agency_id"]})
+    return Extraction(doc_id, {"activities": activities, "tasks": tasks, "stitches": stitches,
+                               "activity_agencies": mentions, "agencies": agencies, "document": document})

@@ -48,7 +48,10 @@ def _extract_command(args) -> int:
             continue
         doc = extraction.tables["document"][0]
         print(f"ok {path.name}: {doc['section_count']} sections, {doc['task_count']} tasks, "
-              f"{doc['activity_count']} activities on {len(doc['appendix_pages'])} appendix pages "
+              f"{doc['activity_count']} activities on {len(doc['appendix_pages'])} appendix pages"
+              + (f" ({len(doc['ocr_pages'])} by OCR)" if doc["ocr_pages"] else "")
+              + f"; agencies {doc['mentions_matched']} matched / {doc['mentions_unmatched']} unmatched; "
+              f"deadlines {doc['deadlines_parsed']} parsed / {doc['deadlines_unknown']} unknown "
               f"({time.perf_counter() - t0:.2f} s) -> {folder}")
     if failed:
         print(f"{failed} of {len(files)} file(s) failed", file=sys.stderr)

@@ -38,6 +38,44 @@ ACTIVITIES = pa.schema([
     _f("partners_pages", _PAGES, "pages of the partners cell's text"),
     _f("deadline_pages", _PAGES, "pages of the deadline cell's text"),
     _f("joined_at_pages", _PAGES, "pages whose first row was joined to this row (see stitches.parquet)"),
+    _f("deadline_kind", pa.string(), "date | month | quarter | year | range | continuous | recurring | conditional | "
+       "reference | unknown (null when the cell is empty)"),
+    _f("deadline_start", pa.date32(), "first day the deadline covers; null where open or not applicable"),
+    _f("deadline_end", pa.date32(), "last day / due date; null where open"),
+    _f("deadline_ongoing", pa.bool_(), "true for continuous or recurring work (\"… và thường xuyên\", \"hàng năm\")"),
+    _f("deadline_recurrence", pa.string(), "annual | half-yearly | quarterly | monthly, or null"),
+    _f("deadline_condition", pa.string(), "the condition (\"Khi …\") or referenced document, as printed"),
+])
+
+ACTIVITY_AGENCIES = pa.schema([
+    _f("doc_id", pa.string(), "document key", False),
+    _f("section_no", pa.string(), "section numeral, with task_no and activity_seq the key of the activity"),
+    _f("task_no", pa.int32(), "task number"),
+    _f("activity_seq", pa.int32(), "activity position within its task", False),
+    _f("role", pa.string(), "lead (Chủ trì) | partner (Phối hợp)", False),
+    _f("mention_seq", pa.int32(), "1-based position of the mention within its cell", False),
+    _f("mention_text", pa.string(), "the mention as printed (an expanded ellipsis as expanded: \"UBND cấp xã\")", False),
+    _f("agency_id", pa.string(), "registry id (agencies.parquet); null when nothing matched"),
+    _f("agency_name", pa.string(), "canonical full name"),
+    _f("agency_kind", pa.string(), "sở, văn phòng, ủy ban nhân dân, …"),
+    _f("agency_level", pa.string(), "tỉnh | huyện | xã | trung ương"),
+    _f("is_group", pa.bool_(), "a group of bodies (\"Các sở, ban, ngành tỉnh\")", False),
+    _f("qualifier", pa.string(), "qualifier kept from the mention (\"có liên quan\")"),
+    _f("sub_unit", pa.string(), "sub-unit named in parentheses"),
+    _f("score", pa.float64(), "100 exact alias match; fuzzy score otherwise; best candidate's score when unmatched", False),
+])
+
+AGENCIES = pa.schema([
+    _f("agency_id", pa.string(), "stable registry id", False),
+    _f("name", pa.string(), "canonical full name (abbreviations expanded)", False),
+    _f("kind", pa.string(), "sở, văn phòng, ủy ban nhân dân, hội đồng nhân dân, trung tâm, báo, đài, …"),
+    _f("level", pa.string(), "tỉnh | huyện | xã | trung ương"),
+    _f("is_group", pa.bool_(), "a group of bodies rather than one body", False),
+    _f("aliases", pa.list_(pa.string()), "other names and abbreviations"),
+    _f("valid_from", pa.int32(), "first year the body exists (null: before any plan)"),
+    _f("valid_to", pa.int32(), "last year before it was merged or dissolved (null: still exists)"),
+    _f("successor_id", pa.string(), "the body it was merged into"),
+    _f("registry_version", pa.string(), "version of normalizers/data/agencies.yaml", False),
 ])
 
 TASKS = pa.schema([
@@ -69,10 +107,18 @@ DOCUMENT = pa.schema([
     _f("sha256", pa.string(), "SHA-256 of the PDF bytes", False),
     _f("size_bytes", pa.int64(), "PDF size", False),
     _f("page_count", pa.int32(), "pages in the PDF", False),
+    _f("title", pa.string(), "plan title from the first page (\"Kế hoạch cải cách hành chính … năm 2022\")"),
+    _f("plan_year", pa.int32(), "the year the plan is for (fills years missing from deadlines)"),
+    _f("province", pa.string(), "province the plan is from"),
+    _f("ocr_pages", _PAGES, "pages read by OCR (no usable text layer)"),
     _f("appendix_pages", _PAGES, "pages that carry the appendix table"),
     _f("section_count", pa.int32(), "sections in the appendix", False),
     _f("task_count", pa.int32(), "tasks in the appendix", False),
     _f("activity_count", pa.int32(), "activity rows in the appendix", False),
+    _f("mentions_matched", pa.int32(), "agency mentions matched to the registry", False),
+    _f("mentions_unmatched", pa.int32(), "agency mentions kept without a registry id", False),
+    _f("deadlines_parsed", pa.int32(), "non-empty deadline cells understood", False),
+    _f("deadlines_unknown", pa.int32(), "non-empty deadline cells of kind unknown", False),
     _f("header_labels", pa.map_(pa.string(), pa.string()), "canonical field → header label as printed"),
     _f("extractor_version", pa.string(), "pipeline version that wrote this", False),
     _f("settings_json", pa.string(), "the settings used, as JSON", False),
@@ -80,4 +126,5 @@ DOCUMENT = pa.schema([
     _f("errors", pa.list_(pa.string()), "problems found that did not stop the extraction"),
 ])
 
-TABLES = {"activities": ACTIVITIES, "tasks": TASKS, "stitches": STITCHES, "document": DOCUMENT}
+TABLES = {"activities": ACTIVITIES, "tasks": TASKS, "stitches": STITCHES, "activity_agencies": ACTIVITY_AGENCIES,
+          "agencies": AGENCIES, "document": DOCUMENT}

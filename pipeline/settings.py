@@ -82,6 +82,17 @@ class StitchSettings(_Validated):
 
 
 @dataclass
+class NormalizeSettings(_Validated):
+    """Stage `normalize`: agencies against the registry, deadlines through the grammar."""
+    agency_min_score: float = 88.0  # rapidfuzz score (0-100) a mention needs to match a registry name fuzzily
+
+    def __post_init__(self):
+        self._positive("agency_min_score")
+        if self.agency_min_score > 100:
+            raise SettingsError(f"NormalizeSettings.agency_min_score must be <= 100, got {self.agency_min_score!r}")
+
+
+@dataclass
 class WriteSettings(_Validated):
     """Stage `write`: Parquet output."""
     compression: str = "zstd"
@@ -96,6 +107,7 @@ class Settings:
     read: ReadSettings = field(default_factory=ReadSettings)
     locate: LocateSettings = field(default_factory=LocateSettings)
     stitch: StitchSettings = field(default_factory=StitchSettings)
+    normalize: NormalizeSettings = field(default_factory=NormalizeSettings)
     write: WriteSettings = field(default_factory=WriteSettings)
 
     @classmethod

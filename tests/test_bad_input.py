@@ -13,6 +13,7 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
 
+from pipeline.schemas import TABLES
 from tests.factory import random_plan, render_plan
 from tests.factory.fonts import register_fonts
 
@@ -127,8 +128,7 @@ def test_batch_keeps_good_results_and_fails_overall(batch):
     cases, out, proc = batch
     assert proc.returncode == 1
     assert f"{len(cases)} of {len(cases) + 1} file(s) failed" in proc.stderr
-    assert sorted(p.name for p in (out / "good").iterdir()) == ["activities.parquet", "document.parquet",
-                                                                "stitches.parquet", "tasks.parquet"]
+    assert sorted(p.name for p in (out / "good").iterdir()) == sorted(f"{t}.parquet" for t in TABLES)
     assert not [p for p in out.iterdir() if p.name.startswith(".")], "no temporary folders may remain"
 
 

@@ -1,0 +1,784 @@
+"""Agency entities named in the Chủ trì (lead) and Phối hợp (partners) cells.
+
+The registry is data (`normalizers/data/agencies.yaml`): canonical bodies with a stable id,
+kind, level, aliases, validity years and successor, plus the small lexicon the resolver
+needs (abbreviations, qualifier starts, head words). A printed cell becomes Mentions:
+
+    cell text -> pieces   cut at ";", ":", ",", "/", " - ", "và" (never inside parentheses)
+              -> chunks   pieces regrouped so that each chunk is one registry name: the
+                          grouping covering most pieces with fewest chunks, exact names
+                          first ("Sở Y tế, Giáo dục và Đào tạo" shares its "Sở"), rapidfuzz
+                          for what exact matching left over
+              -> elliptical items expanded ("UBND cấp huyện, cấp xã", "HĐND, UBND cấp huyện")
+              -> Mentions (printed text kept; qualifier, office holder ("Giám đốc ...") and
+                          parenthesised sub-unit split off; a body named twice is kept once)
+
+The registry decides which commas are inside a name ("Sở Văn hóa, Thể thao và Du lịch",
+"Các sở, ban, ngành tỉnh"): no comma rule is hard-coded. Printed text is never changed;
+every comparison goes through `_Keys.key` (NFC, one tone-mark style via `fold`,
+abbreviations expanded, punctuation dropped).
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import yaml
+from rapidfuzz import fuzz, process
+
+from normalizers.text import clean, fold, is_lower_start
+
+DEFAULT_PATH = Path(__file__).with_name("data") / "agencies.yaml"
+
+_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_ENTITY_FIELDS = {"id", "name", "kind", "level", "is_group", "aliases", "valid_from", "valid_to", "successor", "note"}
+_LEXICON_FIELDS = {"abbreviations", "qualifier_starts", "role_prefixes", "head_words", "bare_heads",
+                   "level_fragment_starts", "level_words", "centrally_run_cities", "levels", "kinds"}
+_PROVINCE = "{province}"
+# Separators of a list of bodies. "và" and " - " also join words inside names ("Sở Giáo dục
+# và Đào tạo", "Đài Phát thanh - Truyền hình"): they are only candidate cuts, the registry
+# decides. A dash without spaces ("PT-TH") never cuts.
+_SEPARATOR = re.compile(r"[()]|[;:,/]|\s[-–—]\s|(?<![^\W_])và(?![^\W_])", re.IGNORECASE)
+_HARD = {";", ":"}  # nothing in a name spans these
+_PUNCT = re.compile(r"[^\w\s]")
+_PAREN = re.compile(r"\(([^()]*)\)")
+_WORD = re.compile(r"\S+")
+# Where the level part of a committee's name starts: "UBND | cấp huyện", "UBND | các huyện, ...".
+_LEVEL_WORD = re.compile(r"\s(?=(?:cấp|các|tỉnh|huyện|xã|quận|phường|thị trấn)(?![^\W_]))", re.IGNORECASE)
+_EDGE_PUNCT = " .,;:-+*•"
+_CACHE_LIMIT = 200_000
+
+
+@dataclass(frozen=True)
+class Agency:
+    id: str
+    name: str
+    kind: str
+    level: str
+    is_group: bool
+    aliases: tuple[str, ...]
+    valid_from: int | None
+    valid_to: int | None
+    successor_id: str | None
+
+    def valid_in(self, year: int) -> bool:
+        return (self.valid_from is None or self.valid_from <= year) and (self.valid_to is None or year <= self.valid_to)
+
+
+@dataclass(frozen=True)
+class Mention:
+    text: str  # the mention as printed (for an expanded ellipsis, the expanded phrase)
+    agency_id: str | None
+    agency_name: str | None
+    agency_kind: str | None
+    level: str | None
+    is_group: bool
+    score: float  # 100.0 exact alias; rapidfuzz score otherwise; best candidate's when unmatched
+    qualifier: str | None
+    sub_unit: str | None
+
+
+# ---- comparison keys -------------------------------------------------------------------
+
+def _fold_for_abbreviations(text: str) -> str:
+    # "TT & TT" and "TT&TT" are one abbreviation; "Ð" (Icelandic eth, common in PDF text
+    # layers) is the Vietnamese "Đ".
+    t = fold(text.replace("Ð", "Đ").replace("ð", "đ"))
+    return re.sub(r"\s*&\s*", "&", t)
+
+
+def _deaccent(key: str) -> str:
+    """Without tone and vowel marks: OCR loses marks far more often than letters."""
+    t = unicodedata.normalize("NFD", key.replace("đ", "d"))
+    return "".join(ch for ch in t if unicodedata.category(ch) != "Mn")
+
+
+class _Keys:
+    """Comparison keys for names, cached: the same few hundred strings recur in every cell."""
+
+    def __init__(self, abbreviations: dict[str, str]):
+        self._table = {_fold_for_abbreviations(a): fold(e) for a, e in abbreviations.items()}
+        alternatives = sorted(self._table, key=len, reverse=True)  # "pvhcc" before "hcc"
+        self._abbr = re.compile(r"(?<![^\W_])(" + "|".join(map(re.escape, alternatives)) + r")(?![^\W_])")
+        self._cache: dict[str, str] = {}
+
+    def key(self, text: str) -> str:
+        k = self._cache.get(text)
+        if k is None:
+            if len(self._cache) > _CACHE_LIMIT:
+                self._cache.clear()
+            t = self._abbr.sub(lambda m: f" {self._table[m.group(1)]} ", _fold_for_abbreviations(text))
+            k = self._cache[text] = " ".join(_PUNCT.sub(" ", t.replace("&", " và ")).split())
+        return k
+
+    def starts_with(self, text: str, phrases: frozenset[str]) -> bool:
+        words = self.key(text).split()
+        return any(" ".join(words[:n]) in phrases for n in range(1, min(4, len(words)) + 1))
+
+
+# ---- internal records ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Piece:
+    start: int  # offsets in the cleaned cell, separators excluded
+    end: int
+    part: int  # index of the ";"/":"-separated part
+    sep_before: str  # "", ",", "và", ";", ":"
+
+
+@dataclass(frozen=True)
+class _Span:
+    """What a stretch of text offers for matching: name/qualifier cuts and parenthesised text."""
+    cuts: tuple[tuple[str, str | None], ...]  # (name key, qualifier as printed), longest name first
+    parens: tuple[str, ...]
+
+
+@dataclass
+class _Chunk:
+    start: int
+    end: int
+    part: int
+    sep_before: str
+    text: str  # as printed, or the expanded phrase
+    cands: tuple[str, ...] = ()  # agency ids for the matched name, in priority order
+    score: float | None = None
+    qualifier: str | None = None
+    parens: tuple[str, ...] = ()
+    expanded: bool = False
+
+    @property
+    def matched(self) -> bool:
+        return bool(self.cands)
+
+
+@dataclass
+class _Lexicon:
+    qualifier_starts: frozenset[str]
+    role_prefixes: frozenset[str]
+    head_words: frozenset[str]
+    bare_heads: frozenset[str]
+    level_fragment_starts: frozenset[str]
+    level_words: frozenset[str]
+
+
+# ---- segmentation helpers --------------------------------------------------------------
+
+def cell_to_pieces(cell: str) -> list[_Piece]:
+    """Cut a cleaned cell at every candidate separator outside parentheses."""
+    pieces: list[_Piece] = []
+    depth, start, part, sep = 0, 0, 0, ""
+
+    def add(a: int, b: int) -> None:
+        seg = cell[a:b]
+        lead = len(seg) - len(seg.lstrip(_EDGE_PUNCT))
+        trail = len(seg.rstrip(_EDGE_PUNCT))
+        if trail > lead:
+            pieces.append(_Piece(a + lead, a + trail, part, sep))
+
+    for m in _SEPARATOR.finditer(cell):
+        tok = m.group()
+        if tok in "()":
+            depth = depth + 1 if tok == "(" else max(0, depth - 1)
+            continue
+        if depth:
+            continue
+        add(start, m.start())
+        tok = tok.strip().lower().replace("–", "-").replace("—", "-")
+        if tok in _HARD:
+            part += 1
+        sep, start = tok, m.end()
+    add(start, len(cell))
+    return pieces
+
+
+def best_segmentation(n: int, value: Callable[[int, int], float | None], max_len: int) -> list[tuple[int, int]]:
+    """Split range(n) into spans maximising the summed value, then fewest spans.
+
+    value(i, j) is None when span i..j-1 is not allowed; single items are always allowed.
+    Longer spans are tried first, so ties keep the longest match.
+    """
+    best: list[tuple[float, int]] = [(0.0, 0)] * (n + 1)
+    choice = [n] * (n + 1)
+    for i in range(n - 1, -1, -1):
+        top: tuple[float, int] | None = None
+        for j in range(min(n, i + max_len), i, -1):
+            v = value(i, j)
+            if v is None:
+                if j - i > 1:
+                    continue
+                v = 0.0
+            total = (v + best[j][0], best[j][1] - 1)
+            if top is None or total > top:
+                top, choice[i] = total, j
+        best[i] = top
+    spans, i = [], 0
+    while i < n:
+        spans.append((i, choice[i]))
+        i = choice[i]
+    return spans
+
+
+# ---- the registry ----------------------------------------------------------------------
+
+class AgencyRegistry:
+    """Canonical agencies for one province, and the resolver for Chủ trì / Phối hợp cells."""
+
+    def __init__(self, version: str, agencies: list[Agency], index: dict[str, tuple[str, ...]],
+                 keys: _Keys, lexicon: _Lexicon, max_alias_pieces: int, province: str | None):
+        self._version = version
+        self._agencies = {a.id: a for a in agencies}
+        self._index = index
+        self._keys = keys
+        self._lex = lexicon
+        self._province = province
+        # A name spans at most this many pieces; a qualifier may add a couple more
+        # ("được giao quản lý, vận hành hệ thống thông tin").
+        self._max_span = max_alias_pieces + 2
+        self._choices = list(index)
+        self._choices_plain = [_deaccent(c) for c in self._choices]
+        self._span_cache: dict[str, _Span] = {}
+        self._fuzzy_cache: dict[str, tuple[str | None, float]] = {}
+        self._cell_cache: dict[tuple, tuple[Mention, ...]] = {}
+
+    # -- loading --------------------------------------------------------------------------
+
+    @classmethod
+    def load(cls, province: str | None = None, path: str | Path | None = None) -> "AgencyRegistry":
+        """Read the YAML registry; `province` ("Hưng Yên") fills the {province} templates."""
+        path = Path(path) if path is not None else DEFAULT_PATH
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if not isinstance(raw, dict) or "entities" not in raw or "version" not in raw:
+            raise ValueError(f"{path}: expected a mapping with 'version' and 'entities'")
+        return cls.from_data(raw, province=province)
+
+    @classmethod
+    def from_data(cls, raw: dict, province: str | None = None) -> "AgencyRegistry":
+        lex_raw = raw.get("lexicon") or {}
+        unknown = set(lex_raw) - _LEXICON_FIELDS
+        if unknown:
+            raise ValueError(f"unknown lexicon keys: {sorted(unknown)}")
+        keys = _Keys(lex_raw.get("abbreviations") or {})
+        lexicon = _Lexicon(
+            qualifier_starts=frozenset(keys.key(q) for q in lex_raw.get("qualifier_starts") or ()),
+            role_prefixes=frozenset(keys.key(r) for r in lex_raw.get("role_prefixes") or ()),
+            head_words=frozenset(keys.key(h) for h in lex_raw.get("head_words") or ()),
+            bare_heads=frozenset(keys.key(b) for b in lex_raw.get("bare_heads") or ()),
+            level_fragment_starts=frozenset(keys.key(s) for s in lex_raw.get("level_fragment_starts") or ()),
+            level_words=frozenset(keys.key(s) for s in lex_raw.get("level_words") or ()))
+        province = _clean_province(province)
+        cities = {fold(c) for c in lex_raw.get("centrally_run_cities") or ()}
+        is_city = province is not None and fold(province) in cities
+        levels = set(lex_raw.get("levels") or ())
+        kinds = set(lex_raw.get("kinds") or ())
+
+        agencies: list[Agency] = []
+        # key -> [(priority, order, id)]: explicit names beat generated variants, then file order.
+        entries: dict[str, list[tuple[int, int, str]]] = {}
+        max_pieces = 1
+        for order, e in enumerate(raw["entities"]):
+            _check_entity(e, levels, kinds, {a.id for a in agencies})
+            name = _fill(e["name"], province, is_city) or _fill(_generic_name(e["name"]), None, is_city)
+            explicit = [a for a in (_fill(x, province, is_city) for x in e.get("aliases") or ()) if a]
+            if _PROVINCE in e["name"] and province is not None:
+                # "Báo tỉnh" is also printed, and is the name when no province is known
+                explicit.append(_fill(_generic_name(e["name"]), None, is_city))
+            generated = []
+            if e["level"] == "tỉnh" and not e.get("is_group"):
+                generated = _level_variants([name, *explicit], province, is_city, keys, lexicon.bare_heads)
+            printed: list[str] = []
+            for priority, texts in ((0, [name, *explicit]), (1, generated)):
+                for text in texts:
+                    k = keys.key(text)
+                    if not k:
+                        raise ValueError(f"{e['id']}: alias {text!r} has an empty key")
+                    if text != name and text not in printed:
+                        printed.append(text)
+                    slot = entries.setdefault(k, [])
+                    if all(aid != e["id"] for _, _, aid in slot):
+                        slot.append((priority, order, e["id"]))
+                    max_pieces = max(max_pieces, len(cell_to_pieces(clean(text))))
+            agencies.append(Agency(
+                id=e["id"], name=name, kind=e["kind"], level=e["level"], is_group=bool(e.get("is_group", False)),
+                aliases=tuple(printed), valid_from=e.get("valid_from"), valid_to=e.get("valid_to"),
+                successor_id=e.get("successor")))
+        ids = {a.id for a in agencies}
+        for a in agencies:
+            if a.successor_id is not None and a.successor_id not in ids:
+                raise ValueError(f"{a.id}: successor {a.successor_id!r} is not in the registry")
+        index = {k: tuple(aid for _, _, aid in sorted(v)) for k, v in entries.items()}
+        return cls(str(raw["version"]), agencies, index, keys, lexicon, max_pieces, province)
+
+    # -- public API -------------------------------------------------------------------------
+
+    @property
+    def version(self) -> str:
+        return self._version
+
+    @property
+    def province(self) -> str | None:
+        return self._province
+
+    @property
+    def agencies(self) -> tuple[Agency, ...]:
+        return tuple(self._agencies.values())
+
+    @property
+    def alias_count(self) -> int:
+        """Distinct comparison keys (names, aliases and generated variants)."""
+        return len(self._index)
+
+    def __len__(self) -> int:
+        return len(self._agencies)
+
+    def get(self, agency_id: str) -> Agency:
+        try:
+            return self._agencies[agency_id]
+        except KeyError:
+            raise KeyError(f"no agency with id {agency_id!r} in registry {self._version}") from None
+
+    def resolve_cell(self, text: str | None, year: int | None = None, min_score: float = 88.0) -> list[Mention]:
+        """The bodies named in one Chủ trì / Phối hợp cell, in printed order.
+
+        `year` (the plan's year) picks between bodies sharing a name over time ("Cục Thuế"
+        is provincial until 2025, national after); a body that no longer exists still
+        resolves and carries its successor. Mentions that match nothing are kept with
+        agency_id None.
+        """
+        if not 0 <= min_score <= 100:
+            raise ValueError(f"min_score must be within 0..100, got {min_score!r}")
+        cell = clean(text).strip(_EDGE_PUNCT) if text else ""
+        if not cell:
+            return []
+        cache_key = (cell, year, float(min_score))
+        hit = self._cell_cache.get(cache_key)
+        if hit is None:
+            if len(self._cell_cache) > _CACHE_LIMIT:
+                self._cell_cache.clear()
+            hit = self._cell_cache[cache_key] = tuple(self._resolve(cell, year, float(min_score)))
+        return list(hit)
+
+    # -- the resolver, step by step ------------------------------------------------------------
+
+    def _resolve(self, cell: str, year: int | None, min_score: float) -> list[Mention]:
+        pieces = cell_to_pieces(cell)
+        chunks = self._pieces_to_exact_chunks(cell, pieces)
+        chunks = self._expand_shared_head(cell, chunks)
+        chunks = self._match_leftovers_fuzzy(cell, chunks, min_score)
+        chunks = self._attach_unknown_tails(cell, chunks, min_score)
+        chunks = self._merge_unknown_runs(cell, chunks, min_score)
+        chunks = self._expand_levels(chunks, min_score)
+        return self._chunks_to_mentions(chunks, year)
+
+    def _pieces_to_exact_chunks(self, cell: str, pieces: list[_Piece]) -> list[_Chunk]:
+        """Group pieces into registry names: most pieces covered, then fewest chunks."""
+        chunks: list[_Chunk] = []
+        for part in _parts(pieces):
+            def value(i: int, j: int) -> float | None:
+                return 100.0 * (j - i) if self._exact(_text(cell, part, i, j)) else None
+            for i, j in best_segmentation(len(part), value, self._max_span):
+                chunk = _chunk(cell, part, i, j)
+                self._apply(chunk, self._exact(chunk.text), 100.0)
+                chunks.append(chunk)
+        return chunks
+
+    def _expand_shared_head(self, cell: str, chunks: list[_Chunk]) -> list[_Chunk]:
+        """"Sở Y tế, Giáo dục và Đào tạo" and "Các Sở: Nội vụ, Tư pháp": the unknown items
+        after a department take its head word ("Sở")."""
+        out: list[_Chunk] = []
+        i = 0
+        while i < len(chunks):
+            run = _unmatched_run(chunks, i)
+            if not run or not out:
+                out.append(chunks[i])
+                i += 1
+                continue
+            head, intro = self._shared_head(out[-1], run[0])
+            if head is None:
+                out.extend(run)
+                i += len(run)
+                continue
+            pieces = [_Piece(c.start, c.end, c.part, c.sep_before) for c in run]
+
+            def value(a: int, b: int) -> float | None:
+                return 100.0 * (b - a) if self._exact(f"{head} {_text(cell, pieces, a, b)}") else None
+
+            expanded = []
+            for a, b in best_segmentation(len(pieces), value, self._max_span):
+                chunk = _chunk(cell, pieces, a, b)
+                found = self._exact(f"{head} {chunk.text}")
+                if found:
+                    chunk.text, chunk.expanded = f"{head} {chunk.text}", True
+                    self._apply(chunk, found, 100.0)
+                expanded.append(chunk)
+            if intro and any(c.matched for c in expanded):
+                out.pop()  # "Các Sở:" only introduced the list
+            out.extend(expanded)
+            i += len(run)
+        return out
+
+    def _match_leftovers_fuzzy(self, cell: str, chunks: list[_Chunk], min_score: float) -> list[_Chunk]:
+        """Runs of unknown pieces: regroup them by fuzzy match (OCR damage, missing "và")."""
+        out: list[_Chunk] = []
+        i = 0
+        while i < len(chunks):
+            run = _unmatched_run(chunks, i, stop=self._is_elliptical)
+            if not run:
+                out.append(chunks[i])
+                i += 1
+                continue
+            pieces = [_Piece(c.start, c.end, c.part, c.sep_before) for c in run]
+
+            def value(a: int, b: int) -> float | None:
+                _, score, _ = self._fuzzy(_text(cell, pieces, a, b))
+                if score >= min_score:
+                    return score * (b - a)
+                return None
+
+            for a, b in best_segmentation(len(pieces), value, self._max_span):
+                chunk = _chunk(cell, pieces, a, b)
+                cands, score, qualifier = self._fuzzy(chunk.text)
+                if score >= min_score:
+                    self._apply(chunk, (cands, qualifier), score)
+                else:
+                    chunk.score = score
+                out.append(chunk)
+            i += len(run)
+        return out
+
+    def _attach_unknown_tails(self, cell: str, chunks: list[_Chunk], min_score: float) -> list[_Chunk]:
+        """"Sở Văn hoá, Thể thao và Du lich": exact matching took "Sở Văn hoá, Thể thao" (another
+        department) and left "Du lich"; an unknown item that does not start like a new body
+        joins the name before it when the whole still matches."""
+        out: list[_Chunk] = []
+        for c in chunks:
+            prev = out[-1] if out else None
+            if (prev is not None and prev.matched and not prev.expanded and not c.matched and not c.expanded
+                    and prev.part == c.part and c.sep_before in {",", "và", "-"}
+                    and not self._keys.starts_with(c.text, self._lex.head_words) and not self._is_elliptical(c)):
+                merged = _Chunk(prev.start, c.end, prev.part, prev.sep_before, cell[prev.start:c.end])
+                cands, score, qualifier = self._fuzzy(merged.text)
+                # Only when the tail turns the name into another body: "Sở Thông tin và Truyền
+                # thông, Viettel Hưng Yên" still reads as Sở Thông tin và Truyền thông.
+                if score >= min_score and cands[0] != prev.cands[0]:
+                    self._apply(merged, (cands, qualifier), score)
+                    out[-1] = merged
+                    continue
+            out.append(c)
+        return out
+
+    def _merge_unknown_runs(self, cell: str, chunks: list[_Chunk], min_score: float) -> list[_Chunk]:
+        """An unknown name with a comma inside ("Hội đồng phối hợp phổ biến, giáo dục pháp luật
+        tỉnh") stays one mention: an unknown item continues the unknown one before when it starts
+        in lower case (or follows a spaced dash) and not like a new body. Capitalised items stay
+        apart: "Viettel Hưng Yên, VNPT Hưng Yên" are two bodies."""
+        out: list[_Chunk] = []
+        for c in chunks:
+            prev = out[-1] if out else None
+            if (prev is not None and not prev.matched and not c.matched and not prev.expanded and not c.expanded
+                    and prev.part == c.part and c.sep_before in {",", "và", "-"}
+                    and (c.sep_before == "-" or is_lower_start(c.text))
+                    and not self._keys.starts_with(c.text, self._lex.head_words)
+                    and not self._is_bare_head(c) and not self._is_bare_head(prev)
+                    # "các xã" + "phường" + "thị trấn", but never "cấp huyện" + "cấp xã"
+                    and (self._is_level_word(c) if self._is_level_fragment(prev) else not self._is_level_fragment(c))):
+                merged = _Chunk(prev.start, c.end, prev.part, prev.sep_before, cell[prev.start:c.end])
+                cands, score, qualifier = self._fuzzy(merged.text)
+                if score >= min_score and not self._is_level_fragment(merged):
+                    self._apply(merged, (cands, qualifier), score)
+                else:
+                    merged.score = score
+                out[-1] = merged
+            else:
+                out.append(c)
+        return out
+
+    def _expand_levels(self, chunks: list[_Chunk], min_score: float) -> list[_Chunk]:
+        """"UBND cấp huyện, cấp xã" -> + "UBND cấp xã"; "HĐND, UBND cấp huyện" -> "HĐND cấp huyện"."""
+        for n, c in enumerate(chunks):
+            if c.matched:
+                continue
+            phrase = None
+            if self._is_level_fragment(c) and n > 0:
+                m = _LEVEL_WORD.search(chunks[n - 1].text)
+                if m and m.start() > 0:
+                    phrase = f"{chunks[n - 1].text[:m.start()]} {c.text}"
+            elif self._is_bare_head(c) and n + 1 < len(chunks):
+                m = _LEVEL_WORD.search(chunks[n + 1].text)
+                if m:
+                    phrase = f"{c.text} {chunks[n + 1].text[m.end():]}"
+            if phrase is None:
+                continue
+            found = self._exact(phrase)
+            score = 100.0
+            if not found:
+                cands, score, qualifier = self._fuzzy(phrase)
+                found = (cands, qualifier) if score >= min_score else None
+            if found:
+                c.text, c.expanded = phrase, True
+                self._apply(c, found, score)
+        return chunks
+
+    def _chunks_to_mentions(self, chunks: list[_Chunk], year: int | None) -> list[Mention]:
+        mentions: list[Mention] = []
+        seen: set[tuple] = set()
+        for c in chunks:
+            text = c.text.strip(_EDGE_PUNCT)
+            if not c.matched:
+                score = c.score if c.score is not None else self._fuzzy(text)[1]
+                mentions.append(Mention(text, None, None, None, None, False, round(score, 2), None, None))
+                continue
+            agency = self._pick(c.cands, year)
+            qualifier, sub_unit = self._split_parens(c.parens, c.qualifier, agency)
+            identity = (agency.id, qualifier, sub_unit)
+            if identity in seen:  # "UBND cấp huyện, cấp huyện"
+                continue
+            seen.add(identity)
+            mentions.append(Mention(text, agency.id, agency.name, agency.kind, agency.level, agency.is_group,
+                                    round(float(c.score), 2), qualifier, sub_unit))
+        return mentions
+
+    # -- matching primitives ----------------------------------------------------------------------
+
+    def _span(self, text: str) -> _Span:
+        """Name/qualifier cuts of a stretch of text, longest name first. Parenthesised text is
+        set aside; a qualifier starts at a qualifier word and never runs into a new body."""
+        hit = self._span_cache.get(text)
+        if hit is not None:
+            return hit
+        parens = tuple(p.strip() for p in _PAREN.findall(text) if p.strip())
+        blank = _PAREN.sub(lambda m: " " * len(m.group()), text).replace("(", " ").replace(")", " ")
+        words = [(m.start(), m.end()) for m in _WORD.finditer(blank)]
+        wkeys = [self._keys.key(blank[a:b]) for a, b in words]
+        cuts: list[tuple[str, str | None]] = []
+        name = self._keys.key(blank)
+        if name:
+            cuts.append((name, None))
+        for k in range(len(words) - 1, 0, -1):
+            if not wkeys[k]:
+                continue
+            tail = " ".join(w for w in wkeys[k:] if w).split()
+            if not any(" ".join(tail[:n]) in self._lex.qualifier_starts for n in range(1, min(3, len(tail)) + 1)):
+                continue
+            qualifier = text[words[k][0]:].strip(_EDGE_PUNCT)
+            if self._runs_into_new_body(qualifier):
+                continue
+            name = self._keys.key(blank[:words[k - 1][1]])
+            if name:
+                cuts.append((name, qualifier))
+        cuts.extend(self._role_cuts(text, words, wkeys))
+        if len(self._span_cache) > _CACHE_LIMIT:
+            self._span_cache.clear()
+        hit = self._span_cache[text] = _Span(tuple(cuts), parens)
+        return hit
+
+    def _role_cuts(self, text: str, words: list[tuple[int, int]], wkeys: list[str]) -> list[tuple[str, str | None]]:
+        """"Giám đốc Sở Nội vụ", "Thủ trưởng các sở, ban, ngành tỉnh": the office holder stands
+        for the body; the role is kept as the qualifier. Tried after the whole text, so a
+        registry entry for the role itself ("Chủ tịch UBND tỉnh") wins."""
+        for n in range(1, min(3, len(words) - 1) + 1):
+            if " ".join(w for w in wkeys[:n] if w) in self._lex.role_prefixes:
+                role = text[:words[n - 1][1]]
+                return [(name, f"{role}; {q}" if q else role) for name, q in self._span(text[words[n][0]:]).cuts]
+        return []
+
+    def _runs_into_new_body(self, qualifier: str) -> bool:
+        items = cell_to_pieces(qualifier)
+        return any(self._keys.starts_with(qualifier[p.start:p.end], self._lex.head_words) for p in items[1:])
+
+    def _exact(self, text: str) -> tuple[tuple[str, ...], str | None] | None:
+        """(candidate ids, qualifier) when the text is a registry name, optionally qualified."""
+        for name, qualifier in self._span(text).cuts:
+            cands = self._index.get(name)
+            if cands:
+                return cands, qualifier
+        return None
+
+    def _fuzzy(self, text: str) -> tuple[tuple[str, ...], float, str | None]:
+        """Best (candidate ids, score, qualifier) over the text's name cuts; ids () if none."""
+        best: tuple[tuple[str, ...], float, str | None] = ((), 0.0, None)
+        for name, qualifier in self._span(text).cuts:
+            key, score = self._fuzzy_key(name)
+            if key is not None and score > best[1]:
+                best = (self._index[key], score, qualifier)
+        return best
+
+    def _fuzzy_key(self, name: str) -> tuple[str | None, float]:
+        """Closest registry key. The score averages the ratio with and without tone marks
+        (OCR drops marks: "Sở Y tê"), but never falls below the plain ratio."""
+        hit = self._fuzzy_cache.get(name)
+        if hit is not None:
+            return hit
+        plain = _deaccent(name)
+        candidates = set()
+        for query, choices in ((name, self._choices), (plain, self._choices_plain)):
+            found = process.extractOne(query, choices, scorer=fuzz.ratio, processor=None)
+            if found is not None:
+                candidates.add(found[2])
+        best: tuple[str | None, float] = (None, 0.0)
+        for idx in sorted(candidates):
+            marked = fuzz.ratio(name, self._choices[idx])
+            score = max(marked, (marked + fuzz.ratio(plain, self._choices_plain[idx])) / 2)
+            if score > best[1]:
+                best = (self._choices[idx], score)
+        if len(self._fuzzy_cache) > _CACHE_LIMIT:
+            self._fuzzy_cache.clear()
+        self._fuzzy_cache[name] = best
+        return best
+
+    def _apply(self, chunk: _Chunk, found, score: float) -> None:
+        if not found or not found[0]:
+            return
+        chunk.cands, chunk.qualifier = found
+        chunk.score = score
+        chunk.parens = self._span(chunk.text).parens
+
+    def _pick(self, cands: tuple[str, ...], year: int | None) -> Agency:
+        """The first candidate that existed in `year`; else the first."""
+        if year is not None:
+            for aid in cands:
+                if self._agencies[aid].valid_in(year):
+                    return self._agencies[aid]
+        return self._agencies[cands[0]]
+
+    def _split_parens(self, parens: tuple[str, ...], qualifier: str | None, agency: Agency) -> tuple[str | None, str | None]:
+        """"Sở Nội vụ (Trung tâm lưu trữ lịch sử tỉnh)" names a sub-unit; "(nếu có)" qualifies;
+        "(Sở TT&TT)" or "(PVHCC)" only repeats the name."""
+        subs, quals = [], [qualifier] if qualifier else []
+        for p in parens:
+            if re.fullmatch(r"[A-ZĐ&\-.,/ ]+", p) or agency.id in self._index.get(self._keys.key(p), ()):
+                continue
+            first = next((ch for ch in p if ch.isalpha()), "")
+            (quals if first.islower() else subs).append(p)
+        return ("; ".join(quals) or None), ("; ".join(subs) or None)
+
+    def _shared_head(self, before: _Chunk, first: _Chunk) -> tuple[str | None, bool]:
+        """(head word, whether `before` is a mere introducer like "Các Sở:")."""
+        if first.sep_before not in {",", "và", ":", "/", "-"}:
+            return None, False
+        if before.matched and first.sep_before != ":":
+            agency = self._agencies[before.cands[0]]
+            if agency.kind in {"sở", "bộ"} and not agency.is_group:
+                return before.text.split()[0], False
+            return None, False
+        key = self._keys.key(before.text)
+        if not before.matched and first.sep_before == ":" and key in {"sở", "các sở", "bộ", "các bộ"}:
+            return before.text.split()[-1].capitalize(), True
+        return None, False
+
+    def _is_bare_head(self, c: _Chunk) -> bool:
+        return self._keys.key(c.text) in self._lex.bare_heads
+
+    def _is_level_word(self, c: _Chunk) -> bool:
+        return self._keys.key(c.text) in self._lex.level_words
+
+    def _is_level_fragment(self, c: _Chunk) -> bool:
+        return self._is_level_word(c) or self._keys.starts_with(c.text, self._lex.level_fragment_starts)
+
+    def _is_elliptical(self, c: _Chunk) -> bool:
+        return self._is_bare_head(c) or self._is_level_fragment(c)
+
+
+# ---- small helpers -----------------------------------------------------------------------
+
+def _parts(pieces: list[_Piece]) -> list[list[_Piece]]:
+    parts: list[list[_Piece]] = []
+    for p in pieces:
+        if not parts or parts[-1][-1].part != p.part:
+            parts.append([])
+        parts[-1].append(p)
+    return parts
+
+
+def _text(cell: str, pieces: list[_Piece], i: int, j: int) -> str:
+    return cell[pieces[i].start:pieces[j - 1].end]
+
+
+def _chunk(cell: str, pieces: list[_Piece], i: int, j: int) -> _Chunk:
+    return _Chunk(pieces[i].start, pieces[j - 1].end, pieces[i].part, pieces[i].sep_before, _text(cell, pieces, i, j))
+
+
+def _unmatched_run(chunks: list[_Chunk], i: int, stop: Callable[[_Chunk], bool] | None = None) -> list[_Chunk]:
+    """Consecutive unmatched chunks of one part from i (empty if chunks[i] is matched)."""
+    run: list[_Chunk] = []
+    for c in chunks[i:]:
+        if c.matched or c.expanded or (run and c.part != run[0].part) or (stop and stop(c)):
+            break
+        run.append(c)
+    return run
+
+
+def _clean_province(province: str | None) -> str | None:
+    if not province:
+        return None
+    p = clean(province)
+    return re.sub(r"^(tỉnh|thành phố|tp\.?)\s+", "", p, flags=re.IGNORECASE) or None
+
+
+def _fill(text: str, province: str | None, is_city: bool) -> str | None:
+    """A template with the province filled in; None when it needs one that is not known.
+    Centrally-run cities say "thành phố" where provinces say "tỉnh"."""
+    if _PROVINCE in text:
+        if province is None:
+            return None
+        text = text.replace(_PROVINCE, province)
+    if is_city:
+        text = re.sub(r"(?<![^\W_])tỉnh(?![^\W_])", "thành phố", text)
+    return clean(text)
+
+
+def _generic_name(template: str) -> str:
+    """"Báo {province}" -> "Báo tỉnh"; "Tỉnh ủy {province}" -> "Tỉnh ủy"."""
+    base = clean(template.replace(_PROVINCE, ""))
+    if not re.search(r"(?<![^\W_])tỉnh(?![^\W_])", base, re.IGNORECASE):
+        base = f"{base} tỉnh"
+    return base
+
+
+def _level_variants(names: list[str], province: str | None, is_city: bool, keys: _Keys,
+                    bare_heads: frozenset[str]) -> list[str]:
+    """"Sở Nội vụ" is also printed "Sở Nội vụ tỉnh", "Sở Nội vụ tỉnh Hưng Yên"; "Công an tỉnh"
+    also "Công an". Not for "Ủy ban nhân dân tỉnh": a bare "UBND" is an ellipsis."""
+    level = "thành phố" if is_city else "tỉnh"
+    out: list[str] = []
+    for name in names:
+        if province and province in name:
+            continue
+        if name.endswith(f" {level}"):
+            base = name[: -len(level) - 1]
+            # a one-word base ("Thuế") or a bare head ("Ủy ban nhân dân") names nothing alone
+            strip = len(base.split()) > 1 and keys.key(base) not in bare_heads
+            variants = [f"{name} {province}" if province else None, base if strip else None,
+                        f"{base} {province}" if province and strip else None]
+        else:
+            variants = [f"{name} {level}", f"{name} {level} {province}" if province else None]
+        out.extend(v for v in variants if v and v not in names and v not in out)
+    return out
+
+
+def _check_entity(e: dict, levels: set[str], kinds: set[str], seen: set[str]) -> None:
+    if not isinstance(e, dict):
+        raise ValueError(f"entity must be a mapping, got {e!r}")
+    missing = {"id", "name", "kind", "level"} - set(e)
+    if missing:
+        raise ValueError(f"entity {e.get('id', e)!r} lacks {sorted(missing)}")
+    unknown = set(e) - _ENTITY_FIELDS
+    if unknown:
+        raise ValueError(f"entity {e['id']!r}: unknown keys {sorted(unknown)}")
+    if not _ID.match(str(e["id"])):
+        raise ValueError(f"entity id {e['id']!r} is not an ascii slug")
+    if e["id"] in seen:
+        raise ValueError(f"entity id {e['id']!r} appears twice")
+    if levels and e["level"] not in levels:
+        raise ValueError(f"entity {e['id']!r}: unknown level {e['level']!r}")
+    if kinds and e["kind"] not in kinds:
+        raise ValueError(f"entity {e['id']!r}: unknown kind {e['kind']!r}")
+    for k in ("valid_from", "valid_to"):
+        if e.get(k) is not None and not isinstance(e[k], int):
+            raise ValueError(f"entity {e['id']!r}: {k} must be a year, got {e[k]!r}")
+    if e.get("valid_from") and e.get("valid_to") and e["valid_from"] > e["valid_to"]:
+        raise ValueError(f"entity {e['id']!r}: valid_from {e['valid_from']} after valid_to {e['valid_to']}")
+    if not isinstance(e.get("aliases") or [], list) or not all(isinstance(a, str) for a in e.get("aliases") or []):
+        raise ValueError(f"entity {e['id']!r}: aliases must be a list of strings (quote those with commas)")

@@ -1,0 +1,565 @@
+"""The "Thời gian" (deadline) cell of a plan's appendix as structured values.
+
+`parse_deadline("Quý II/2022")` -> Deadline(kind="quarter", start=2022-04-01, end=2022-06-30, ...).
+
+How it works: the cell is folded (`normalizers.text.fold`: NFC, one tone-mark
+placement, lower case, no spaces around "/", ",", "-"), cut into tokens by one
+regular expression (`text_to_tokens`) and read by a small recursive-descent parser
+(`tokens_to_deadline`) whose methods are the productions below. Whatever the
+grammar does not derive completely is kind "unknown" with every value None: the
+parser never guesses.
+
+Tokens
+------
+    DATE   d/m/yyyy or d/m ("30/6/2022", "15/12"); 1-2 digit day and month
+    NUM    digits ("2022", "01", "6", "11")
+    ROMAN  a word that is a Roman numeral I..XII ("ii", "iv"); it still matches as a word
+    WORD   letters ("quý", "thường", "xuyên"; every keyword below is a sequence of WORDs)
+    "/"  ","  DASH ("-", "–", "—")  "("  ")"  and OTHER (any other character)
+
+Grammar (EBNF; quoted strings are folded words, YEAR is a NUM 1900..2100)
+-------------------------------------------------------------------------
+    deadline    = condition | reference | continuous | recurring | scheduled
+    condition   = ("khi" | "sau khi" | "ngay khi" | "ngay sau khi") ANY+
+    reference   = "theo" ref_head ANY*
+    ref_head    = "thời hạn" | "thời gian" | "kế hoạch" | "quy định" | "qui định"
+                | "tiến độ" | "lộ trình"
+    continuous  = cont [("," | "và") cont] [following]
+    cont        = "thường xuyên" | "liên tục"
+    recurring   = ["định kỳ"] every | "định kỳ" NUM "tháng" [("/" | "một") "lần"]   NUM 1, 3, 6, 12
+    every       = ("hàng" | "hằng" | "hăng") ("năm" | "quý" | "tháng")
+    scheduled   = [lead] span [suffix]
+    lead        = ("thực hiện" | "triển khai" | "hoàn thành") ["thí điểm"]
+    span        = "giai đoạn" ["từ"] point to ["hết"] point                 (period)
+                | ["bắt đầu"] "từ" point (to ["hết"] point | ["trở đi"])   (period | since)
+                | "trước" ["ngày"] DATE                                     (due)
+                | (("đến" | "tới") ["hết"] | "hết" | "chậm nhất" ["là"]) point (due)
+                | "các" point to ["hết"] point                              (period)
+                | ["trong" | "vào"] point [to ["hết"] point]                (point | period)
+    to          = "đến" | "tới" | DASH
+    suffix      = "(" suffix_core ")" | suffix_core
+    suffix_core = ongoing | [("và" | ",")] ("hàng" | "hằng" | "hăng") "năm"
+    ongoing     = ("và" | ",") (cont [following] | following_core)
+    following   = ["trong"] following_core
+    following_core = ("các" | "những") "năm" ("tiếp theo" | "sau")
+    point       = date | month | quarter | half | year
+    date        = ["ngày"] DATE
+    month       = "tháng" NUM {sep NUM} [year_part]                   months 1..12, increasing
+    quarter     = ("quý" | "quí") qnum {sep qnum} [year_part]         quarters 1..4, increasing
+    qnum        = ROMAN | NUM
+    sep         = "," | "và" | DASH                                   (only when a number follows)
+    half        = NUM "tháng" ("đầu" | "cuối") "năm" [["/"] YEAR]     NUM 1..11
+    year        = ["năm"] YEAR
+    year_part   = "/" YEAR | [","] "năm" YEAR
+
+Semantics (what each derivation yields)
+----------------------------------------
+- point: "Quý II/2022" -> quarter 2022-04-01..2022-06-30; "Quý III, IV/2022" -> quarter from
+  the first day of the first to the last day of the last quarter (same for month lists,
+  "Tháng 3, 6/2022" -> month 2022-03-01..2022-06-30); "Năm 2022"/"2022" -> year Jan 1..Dec 31;
+  "Tháng 01/2022" -> month; "6 tháng đầu năm 2022" -> range Jan 1..Jun 30, "6 tháng cuối năm"
+  -> range Jul 1..Dec 31 (any N tháng đầu/cuối năm likewise); a DATE -> date with
+  start = end = that day.
+- A missing year comes from the other end of a period if that has one ("Từ tháng 3 đến tháng
+  6/2022"), else from `plan_year`. Without a year the dates are None but the kind is still
+  given. Impossible values (Quý V, tháng 13, 31/4, start after end) make the phrase unknown.
+- OCR tolerance: "Quý 11/2024" and "Quý 111/2024" read as II and III, only directly before
+  "/" YEAR (11 and 111 are not quarters); stray spaces around "/", "," and "-" (folded away),
+  en/em dashes, a trailing period, "hăng" for "hằng".
+- period: kind range, start = start of the first point, end = end of the last point
+  ("Từ Quý II/2022 đến hết Quý IV/2025" -> 2022-04-01..2025-12-31, "Năm 2023 - 2025",
+  "giai đoạn 2023-2025", "2021-2025" -> 2023-01-01..2025-12-31). A list inside one point
+  ("Quý II-III/2022") stays a quarter.
+- since ("Từ năm 2022", "Thực hiện thí điểm bắt đầu từ năm 2022"): range, start = start of
+  the point, end None, ongoing True.
+- due ("trước ngày 30/6/2022", "Trước 15/12", "Đến hết năm 2025", "Chậm nhất quý II/2022"):
+  the kind of the point, start None, end = the end of the point. "trước" only takes a day:
+  "trước tháng 6" (before June starts or ends?) is unknown.
+- ongoing suffix ("Quý IV/2022 và thường xuyên", "... và thường xuyên trong các năm tiếp
+  theo", "Năm 2022 và các năm tiếp theo"): the span unchanged, ongoing True.
+- annual suffix ("Tháng 11 hàng năm", "Quý IV hằng năm", "Trước ngày 15/12 hằng năm"):
+  when no year is written, kind recurring, recurrence annual, ongoing True and the dates of
+  the span in `plan_year`. With a written year ("Tháng 12/2022 và hằng năm") the span keeps
+  its kind and dates, recurrence annual, ongoing True.
+- recurring alone: "Hàng năm"/"Hằng năm"/"Định kỳ hằng năm"/"Định kỳ 12 tháng" -> annual,
+  "Định kỳ 6 tháng" -> half-yearly, "Hằng quý"/"Định kỳ 3 tháng" -> quarterly,
+  "Hằng tháng"/"Định kỳ 1 tháng" -> monthly; start/end = Jan 1..Dec 31 of `plan_year`
+  (None without it), ongoing True.
+- continuous ("Thường xuyên", "Liên tục", "Thường xuyên, liên tục"): start = Jan 1 of
+  `plan_year` (None without it), end None, ongoing True.
+- condition: kind conditional, condition = the whole cell as printed (`clean`ed, trailing
+  ".;:," removed), e.g. "Khi có yêu cầu", "Sau khi thực hiện kiểm tra xong"; no dates.
+- reference: kind reference, condition = the whole cell as printed, e.g. "Theo thời hạn tại
+  Kế hoạch của UBND tỉnh", "Theo quy định"; no dates.
+- Anything else, including "", None, "Sớm", "Quý V/2022", "Thường xuyên trong năm 2022":
+  kind unknown, start/end/recurrence/condition None, ongoing False.
+
+Results are cached per (text, plan_year); a cell parses in about 15-30 µs uncached
+(a third of it is `fold`), well under 1 µs cached.
+"""
+from __future__ import annotations
+
+import calendar
+import operator
+import re
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from typing import NamedTuple
+
+from normalizers.text import clean, fold
+
+__all__ = ["Deadline", "UNKNOWN", "parse_deadline", "text_to_tokens", "tokens_to_deadline"]
+
+
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    kind: str  # date | month | quarter | year | range | continuous | recurring | conditional | reference | unknown
+    start: date | None  # first day covered (None where open or not applicable)
+    end: date | None  # last day covered / due date (None where open)
+    ongoing: bool = False  # "... và thường xuyên", "thường xuyên", "hằng năm", recurring, "từ năm 2022"
+    recurrence: str | None = None  # annual | half-yearly | quarterly | monthly | None
+    condition: str | None = None  # the printed cell for conditional and reference, else None
+
+
+UNKNOWN = Deadline("unknown", None, None)
+
+# ---- tokens ------------------------------------------------------------------------------
+
+
+class Token(NamedTuple):
+    kind: str  # DATE | NUM | ROMAN | WORD | / | , | DASH | ( | ) | OTHER
+    text: str
+
+
+_ROMAN = {r: i for i, r in enumerate("i ii iii iv v vi vii viii ix x xi xii".split(), start=1)}
+# One alternative per token; DATE before NUM so "30/6/2022" stays one token, but not inside
+# "11/2024" (a NUM "/" NUM) since a date's day and month have at most two digits.
+_TOKEN = re.compile(r"(?<![\d/])\d{1,2}/\d{1,2}(?:/\d{4})?(?![\d/])|\d+|[^\W\d_]+|\S")
+_PUNCT = {"/": "/", ",": ",", "(": "(", ")": ")", "-": "DASH", "\u2013": "DASH", "\u2014": "DASH"}
+
+
+def text_to_tokens(folded: str) -> tuple[Token, ...]:
+    """Tokens of an already folded cell (see `fold`); whitespace is dropped."""
+    tokens = []
+    for text in _TOKEN.findall(folded):
+        first = text[0]
+        if first.isdecimal():
+            kind = "DATE" if "/" in text else "NUM"
+        elif first.isalpha():
+            kind = "ROMAN" if text in _ROMAN else "WORD"
+        else:
+            kind = _PUNCT.get(text, "OTHER")
+        tokens.append(Token(kind, text))
+    return tuple(tokens)
+
+
+# ---- parse tree values -------------------------------------------------------------------
+
+
+class _Point(NamedTuple):
+    """A time point as written; `year` None when the phrase does not give it."""
+    kind: str  # date | month | quarter | half | year
+    year: int | None
+    first: int  # first month covered (the month of a date)
+    last: int  # last month covered
+    day: int = 0  # date only
+
+
+class _Span(NamedTuple):
+    kind: str  # the Deadline kind
+    lo: _Point | None  # start = first day of lo (None: open start)
+    hi: _Point | None  # end = last day of hi (None: open end)
+    ongoing: bool = False
+
+
+class _NoParse(Exception):
+    """The tokens are not derivable from the grammar."""
+
+
+def _first_day(p: _Point, year: int) -> date:
+    return date(year, p.first, p.day or 1)
+
+
+def _last_day(p: _Point, year: int) -> date:
+    if p.kind == "date":
+        return date(year, p.last, p.day)
+    return date(year, p.last, calendar.monthrange(year, p.last)[1])
+
+
+def _words(phrase: str) -> tuple[str, ...]:
+    return tuple(phrase.split())
+
+
+_CONDITION_HEADS = tuple(map(_words, ("ngay sau khi", "sau khi", "ngay khi", "khi")))
+_REF_HEADS = tuple(map(_words, ("thời hạn", "thời gian", "kế hoạch", "quy định", "qui định", "tiến độ", "lộ trình")))
+_CONT = tuple(map(_words, ("thường xuyên", "liên tục")))
+_LEADS = tuple(map(_words, ("thực hiện", "triển khai", "hoàn thành")))
+# First words of productions, to pick one without trying each in turn.
+_CONDITION_FIRST = frozenset(h[0] for h in _CONDITION_HEADS)
+_CONT_FIRST = frozenset(h[0] for h in _CONT)
+_LEAD_FIRST = frozenset(h[0] for h in _LEADS)
+_SPAN_FIRST = frozenset({"giai", "bắt", "từ", "trước", "đến", "tới", "hết", "chậm", "các", "trong", "vào"})
+_EVERY_HEAD = frozenset({"hàng", "hằng", "hăng"})  # "hăng": a common OCR slip for "hằng"
+_EVERY = {"năm": "annual", "quý": "quarterly", "quí": "quarterly", "tháng": "monthly"}
+_EVERY_MONTHS = {1: "monthly", 3: "quarterly", 6: "half-yearly", 12: "annual"}
+_TO = frozenset({"đến", "tới", "-", "\u2013", "\u2014"})
+_SEP = frozenset({",", "và", "-", "\u2013", "\u2014"})
+_AND = frozenset({"và", ","})
+_QUARTER = frozenset({"quý", "quí"})
+_OCR_QUARTER = {"11": 2, "111": 3}  # "Quý 11/2024": Tesseract reads II as 11
+
+
+# ---- the parser --------------------------------------------------------------------------
+
+
+class _Parser:
+    """One production per method; each consumes tokens or raises _NoParse."""
+
+    __slots__ = ("toks", "i", "plan_year")
+
+    def __init__(self, toks: tuple[Token, ...], plan_year: int | None):
+        self.toks = toks
+        self.i = 0
+        self.plan_year = plan_year
+
+    # -- token helpers --
+    def _tok(self, k: int = 0) -> Token | None:
+        j = self.i + k
+        return self.toks[j] if j < len(self.toks) else None
+
+    def text(self, k: int = 0) -> str:
+        """The text of a coming token, "" past the end (productions dispatch on it)."""
+        j = self.i + k
+        return self.toks[j].text if j < len(self.toks) else ""
+
+    def at(self, *seq: str | frozenset) -> bool:
+        """Do the next tokens read `seq` (each a text or a set of texts)?"""
+        toks, i = self.toks, self.i
+        if i + len(seq) > len(toks):
+            return False
+        for want in seq:
+            text = toks[i].text
+            i += 1
+            if type(want) is str:
+                if text != want:
+                    return False
+            elif text not in want:
+                return False
+        return True
+
+    def eat(self, *seq: str | frozenset) -> bool:
+        if self.at(*seq):
+            self.i += len(seq)
+            return True
+        return False
+
+    def eat_any(self, seqs: tuple[tuple[str, ...], ...]) -> bool:
+        return any(self.eat(*seq) for seq in seqs)
+
+    def need(self, ok: bool) -> None:
+        if not ok:
+            raise _NoParse
+
+    def done(self) -> bool:
+        return self.i == len(self.toks)
+
+    def number(self) -> int:
+        tok = self._tok()
+        self.need(tok is not None and tok.kind == "NUM")
+        self.i += 1
+        return int(tok.text)
+
+    def at_year(self, k: int = 0) -> bool:
+        tok = self._tok(k)
+        return tok is not None and tok.kind == "NUM" and len(tok.text) == 4 and 1900 <= int(tok.text) <= 2100
+
+    def year(self) -> int:
+        self.need(self.at_year())
+        self.i += 1
+        return int(self.toks[self.i - 1].text)
+
+    # -- deadline = condition | reference | continuous | recurring | scheduled --
+    def deadline(self, printed: str) -> Deadline:
+        first = self.text()
+        if first in _CONDITION_FIRST and self.eat_any(_CONDITION_HEADS):
+            self.need(not self.done())
+            return Deadline("conditional", None, None, condition=printed)
+        if self.eat("theo"):
+            self.need(self.eat_any(_REF_HEADS))
+            return Deadline("reference", None, None, condition=printed)
+        if first in _CONT_FIRST:
+            return self.continuous()
+        if first == "định" or first in _EVERY_HEAD:
+            return self.recurring()
+        return self.scheduled()
+
+    def continuous(self) -> Deadline:
+        self.need(self.eat_any(_CONT))
+        if self.eat(_AND):
+            self.need(self.eat_any(_CONT))
+        self.following()
+        self.need(self.done())
+        start = date(self.plan_year, 1, 1) if self.plan_year else None
+        return Deadline("continuous", start, None, ongoing=True)
+
+    def following(self) -> bool:
+        save = self.i
+        self.eat("trong")
+        if self.following_core():
+            return True
+        self.i = save
+        return False
+
+    def following_core(self) -> bool:
+        return self.eat(frozenset({"các", "những"}), "năm", "tiếp", "theo") or \
+            self.eat(frozenset({"các", "những"}), "năm", "sau")
+
+    def every(self) -> str | None:
+        tok = self._tok(1)
+        if self.at(_EVERY_HEAD) and tok is not None and tok.text in _EVERY:
+            self.i += 2
+            return _EVERY[tok.text]
+        return None
+
+    def recurring(self) -> Deadline:
+        periodic = self.eat("định", "kỳ")
+        recurrence = self.every()
+        if recurrence is None and periodic:
+            recurrence = _EVERY_MONTHS.get(self.number())
+            self.need(recurrence is not None and self.eat("tháng"))
+            self.eat(frozenset({"/", "một"}), "lần")
+        self.need(recurrence is not None and self.done())
+        y = self.plan_year
+        start, end = (date(y, 1, 1), date(y, 12, 31)) if y else (None, None)
+        return Deadline("recurring", start, end, ongoing=True, recurrence=recurrence)
+
+    # -- scheduled = [lead] span [suffix] --
+    def scheduled(self) -> Deadline:
+        if self.text() in _LEAD_FIRST and self.eat_any(_LEADS):
+            self.eat("thí", "điểm")
+        span = self.span()
+        ongoing, recurrence = span.ongoing, None
+        if not self.done():
+            ongoing, recurrence = self.suffix()
+            self.need(self.done())
+        return self.span_to_deadline(span, ongoing, recurrence)
+
+    def suffix(self) -> tuple[bool, str | None]:
+        """(ongoing, recurrence): ["("] (ongoing | [("và" | ",")] "hằng năm") [")"]."""
+        paren = self.eat("(")
+        if self.ongoing():
+            recurrence = None
+        else:
+            self.eat(_AND)
+            recurrence = self.every()
+            self.need(recurrence == "annual")
+        self.need(not paren or self.eat(")"))
+        return True, recurrence
+
+    def ongoing(self) -> bool:
+        save = self.i
+        if self.eat(_AND):
+            if self.eat_any(_CONT):
+                self.following()
+                return True
+            if self.following_core():
+                return True
+        self.i = save
+        return False
+
+    def span(self) -> _Span:
+        t = self.text()
+        if t not in _SPAN_FIRST:  # the common case: a bare point ("Quý II/2022", "Năm 2022")
+            first = self.point()
+            return self.period(first, required=False) or self.single(first)
+        if self.eat("giai", "đoạn"):
+            self.eat("từ")
+            return self.period(self.point(), required=True)
+        if self.eat("bắt", "đầu"):
+            self.need(self.at("từ"))
+        if self.eat("từ"):
+            first = self.point()
+            span = self.period(first, required=False)
+            if span is not None:
+                return span
+            self.eat("trở", "đi")
+            return _Span("range", first, None, ongoing=True)
+        if self.eat("trước"):
+            self.eat("ngày")
+            self.need(self._tok() is not None and self._tok().kind == "DATE")
+            return self.due(self.point())
+        if self.eat("đến") or self.eat("tới") or self.at("hết"):
+            self.eat("hết")
+            return self.due(self.point())
+        if self.eat("chậm", "nhất"):
+            self.eat("là")
+            return self.due(self.point())
+        if self.eat("các"):  # "các năm 2023 - 2025"
+            return self.period(self.point(), required=True)
+        self.eat("trong") or self.eat("vào")
+        first = self.point()
+        return self.period(first, required=False) or self.single(first)
+
+    def single(self, p: _Point) -> _Span:
+        return _Span("range" if p.kind == "half" else p.kind, p, p)
+
+    def due(self, p: _Point) -> _Span:
+        return _Span("range" if p.kind == "half" else p.kind, None, p)
+
+    def period(self, first: _Point, required: bool) -> _Span | None:
+        if not self.eat(_TO):
+            self.need(not required)
+            return None
+        self.eat("hết")
+        return _Span("range", first, self.point())
+
+    # -- point = date | month | quarter | half | year --
+    def point(self) -> _Point:
+        tok = self._tok()
+        self.need(tok is not None)
+        if tok.text == "ngày":
+            self.i += 1
+            tok = self._tok()
+            self.need(tok is not None and tok.kind == "DATE")
+        if tok.kind == "DATE":
+            return self.date()
+        if tok.text == "tháng":
+            return self.month()
+        if tok.text in _QUARTER:
+            return self.quarter()
+        if tok.kind == "NUM" and self.at(tok.text, "tháng", frozenset({"đầu", "cuối"}), "năm"):
+            return self.half()
+        self.eat("năm")
+        return _Point("year", self.year(), 1, 12)
+
+    def date(self) -> _Point:
+        parts = [int(x) for x in self.toks[self.i].text.split("/")]
+        self.i += 1
+        day, month, year = parts[0], parts[1], parts[2] if len(parts) == 3 else None
+        self.need(year is None or 1900 <= year <= 2100)
+        self.need(1 <= month <= 12 and 1 <= day <= calendar.monthrange(year or 2000, month)[1])
+        return _Point("date", year, month, month, day)
+
+    def numbers(self, roman: bool) -> list[Token]:
+        """NUM (or ROMAN) {sep NUM}; a sep is only taken when a number follows it."""
+        kinds = ("NUM", "ROMAN") if roman else ("NUM",)
+        tok = self._tok()
+        self.need(tok is not None and tok.kind in kinds)
+        out = [tok]
+        self.i += 1
+        while self.at(_SEP) and (nxt := self._tok(1)) is not None and nxt.kind in kinds:
+            out.append(nxt)
+            self.i += 2
+        return out
+
+    def year_part(self) -> tuple[int | None, bool]:
+        """(year or None, written after "/")."""
+        if self.at("/") and self.at_year(1):
+            self.i += 1
+            return self.year(), True
+        if (self.at(",", "năm") and self.at_year(2)) or (self.at("năm") and self.at_year(1)):
+            self.eat(",")
+            self.i += 1
+            return self.year(), False
+        return None, False
+
+    def month(self) -> _Point:
+        self.i += 1
+        months = [int(t.text) for t in self.numbers(roman=False)]
+        year, _ = self.year_part()
+        self.need(all(1 <= m <= 12 for m in months) and _increasing(months))
+        return _Point("month", year, months[0], months[-1])
+
+    def quarter(self) -> _Point:
+        self.i += 1
+        toks = self.numbers(roman=True)
+        year, slashed = self.year_part()
+        quarters = []
+        for t in toks:
+            if t.kind == "ROMAN":
+                quarters.append(_ROMAN[t.text])
+            elif slashed and t.text in _OCR_QUARTER:
+                quarters.append(_OCR_QUARTER[t.text])
+            else:
+                quarters.append(int(t.text))
+        self.need(all(1 <= q <= 4 for q in quarters) and _increasing(quarters))
+        return _Point("quarter", year, 3 * quarters[0] - 2, 3 * quarters[-1])
+
+    def half(self) -> _Point:
+        n = self.number()
+        self.need(1 <= n <= 11)
+        self.i += 1  # "tháng"
+        first_part = self.toks[self.i].text == "đầu"
+        self.i += 2  # "đầu"/"cuối" "năm"
+        year = None
+        if self.at_year() or (self.at("/") and self.at_year(1)):
+            self.eat("/")
+            year = self.year()
+        return _Point("half", year, 1, n) if first_part else _Point("half", year, 13 - n, 12)
+
+    # -- span to values --
+    def span_to_deadline(self, span: _Span, ongoing: bool, recurrence: str | None) -> Deadline:
+        lo, hi = span.lo, span.hi
+        written = (lo.year if lo else None) or (hi.year if hi else None)
+        kind = span.kind
+        if recurrence and written is None:
+            kind = "recurring"
+        y_lo = (lo and lo.year) or (hi and hi.year) or self.plan_year
+        y_hi = (hi and hi.year) or (lo and lo.year) or self.plan_year
+        try:
+            start = _first_day(lo, y_lo) if lo and y_lo else None
+            end = _last_day(hi, y_hi) if hi and y_hi else None
+        except ValueError:  # 29/2 in a year that is not a leap year
+            raise _NoParse from None
+        self.need(start is None or end is None or start <= end)
+        return Deadline(kind, start, end, ongoing=ongoing, recurrence=recurrence)
+
+
+def _increasing(values: list[int]) -> bool:
+    return all(a < b for a, b in zip(values, values[1:]))
+
+
+# ---- public API --------------------------------------------------------------------------
+
+def tokens_to_deadline(tokens: tuple[Token, ...], printed: str, plan_year: int | None = None) -> Deadline:
+    """Parse folded tokens; `printed` is the cell as printed (kept for conditions/references)."""
+    if not tokens:
+        return UNKNOWN
+    try:
+        return _Parser(tokens, plan_year).deadline(printed)
+    except _NoParse:
+        return UNKNOWN
+
+
+def _printed(text: str) -> str:
+    return clean(text).rstrip(" .;:,")
+
+
+def _parse_uncached(text: str, plan_year: int | None) -> Deadline:
+    return tokens_to_deadline(text_to_tokens(fold(text)), _printed(text), plan_year)
+
+
+_parse_cached = lru_cache(maxsize=16384)(_parse_uncached)
+
+
+def parse_deadline(text: str | None, plan_year: int | None = None) -> Deadline:
+    """The structured deadline of a "Thời gian" cell (see the module docstring for the rules).
+
+    `plan_year` supplies the year where the phrase leaves it out. Text that is not
+    understood gives kind "unknown" with no dates; a value that is not text (other than
+    None) or an implausible plan_year is a caller error (TypeError / ValueError).
+    """
+    if text is None:
+        return UNKNOWN
+    if not isinstance(text, str):
+        raise TypeError(f"deadline text must be str or None, got {type(text).__name__}: {text!r}")
+    if plan_year is not None:
+        try:
+            year = operator.index(plan_year)  # int, numpy and pandas integers; not "2022" or 2022.0
+        except TypeError:
+            year = None
+        if year is None or isinstance(plan_year, bool) or not 1900 <= year <= 2100:
+            raise ValueError(f"plan_year must be an integer in 1900..2100 or None, got {plan_year!r}")
+        plan_year = int(year)
+    return _parse_cached(text, plan_year)
