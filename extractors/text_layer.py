@@ -6,8 +6,6 @@ Two interchangeable engines build the same PageGrids from the same rules-to-cell
 """
 from __future__ import annotations
 
-import pdfplumber
-
 from extractors.grid import rules_to_grids
 from extractors.pdf_document import OpenedPdf, has_images
 from extractors.rules import page_to_rules
@@ -74,6 +72,8 @@ def pdfium_to_grids(doc: OpenedPdf, settings) -> list[PageGrid]:
 
 
 def pdfplumber_to_grids(doc: OpenedPdf, settings) -> list[PageGrid]:
+    import pdfplumber  # only this engine needs it; importing it costs ~80 ms of start-up
+
     grids: list[PageGrid] = []
     with pdfplumber.open(doc.path) as pdf:
         for index, page in enumerate(pdf.pages):
