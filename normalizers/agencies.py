@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
@@ -782,3 +783,9 @@ def _check_entity(e: dict, levels: set[str], kinds: set[str], seen: set[str]) ->
         raise ValueError(f"entity {e['id']!r}: valid_from {e['valid_from']} after valid_to {e['valid_to']}")
     if not isinstance(e.get("aliases") or [], list) or not all(isinstance(a, str) for a in e.get("aliases") or []):
         raise ValueError(f"entity {e['id']!r}: aliases must be a list of strings (quote those with commas)")
+
+
+@lru_cache(maxsize=8)
+def registry_for(province: str | None) -> AgencyRegistry:
+    """The registry for a province, loaded once per process (loading takes ~80 ms)."""
+    return AgencyRegistry.load(province=province)

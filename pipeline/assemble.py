@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from pipeline import __version__
 from pipeline.records import ACTIVITY_FIELDS, PageTable, StitchDecision, StitchedTable
@@ -60,9 +60,24 @@ def _agency_rows(registry, ids: set[str]) -> list[dict]:
     return rows
 
 
+def appendix_texts(stitched: StitchedTable) -> list[tuple[str, str]]:
+    """(where, text) of the appendix's task and activity cells, for the reference scan."""
+    out = []
+    for task in stitched.tasks:
+        where = f"appendix {task.section.numeral if task.section else ''}.{task.stt.text()}"
+        out.append((where, task.text.text()))
+        out += [(where, row.text(n)) for row in task.rows for n in ("activity", "output")]
+    return [(w, t) for w, t in out if t]
+
+
+def _records(doc_id: str, items) -> list[dict]:
+    return [{"doc_id": doc_id, **asdict(item)} for item in items]
+
+
 def stitched_to_extraction(doc_id: str, file_name: str, sha256: str, size_bytes: int, page_count: int,
-                           tables: list[PageTable], stitched: StitchedTable, meta, normalized, ocr_pages: list[int],
+                           tables: list[PageTable], stitched: StitchedTable, body, normalized, ocr_pages: list[int],
                            settings) -> Extraction:
+    meta = body.meta
     by_page = {d.page_no: d for d in stitched.decisions}
     index = {id(r): i for i, r in enumerate(stitched.rows)}
     activities, tasks, mentions = [], [], []
@@ -103,16 +118,24 @@ def stitched_to_extraction(doc_id: str, file_name: str, sha256: str, size_bytes:
     } for d in stitched.decisions]
     orphan_rows = sum(1 for r in stitched.rows if r.task is None)
     errors = [f"{orphan_rows} activity row(s) before the first numbered task"] if orphan_rows else []
+    errors += body.warnings
     labels = next((t.header_labels for t in tables if t.header_labels), {})
     document = [{
         "doc_id": doc_id, "file_name": file_name, "sha256": sha256, "size_bytes": size_bytes,
-        "page_count": page_count, "title": meta.title, "plan_year": meta.plan_year, "province": meta.province,
+        "page_count": page_count, "doc_type": meta.doc_type, "title": meta.title, "issuing_body": meta.issuing_body,
+        "plan_number": meta.plan_number, "issue_date": meta.issue_date, "issue_place": meta.issue_place,
+        "signer_name": meta.signer_name, "signer_title": meta.signer_title, "recipients": meta.recipients,
+        "plan_year": meta.plan_year, "province": meta.province,
         "ocr_pages": ocr_pages, **normalized.counts, "appendix_pages": [t.page_no for t in tables],
         "section_count": len(stitched.sections), "task_count": len(stitched.tasks),
         "activity_count": len(activities), "header_labels": list(labels.items()),
         "extractor_version": __version__, "settings_json": json.dumps(settings.as_dict(), sort_keys=True, ensure_ascii=False),
         "status": "partial" if errors else "ok", "errors": errors,
     }]
-    agencies = _agency_rows(normalized.registry, {m["agency_id"] for m in mentions if m["agency_id"]})
-    return Extraction(doc_id, {"activities": activities, "tasks": tasks, "stitches": stitches,
-                               "activity_agencies": mentions, "agencies": agencies, "document": document})
+    duties = _records(doc_id, body.responsibilities)
+    referenced = {m["agency_id"] for m in mentions if m["agency_id"]} | {i for d in duties for i in d["agency_ids"]}
+    return Extraction(doc_id, {
+        "activities": activities, "tasks": tasks, "stitches": stitches, "activity_agencies": mentions,
+        "agencies": _agency_rows(normalized.registry, referenced), "sections": _records(doc_id, body.sections),
+        "targets": _records(doc_id, body.targets), "references": _records(doc_id, body.references),
+        "responsibilities": duties, "document": document})

@@ -2,6 +2,11 @@
 
 One line per file. A bad file prints one line naming the file (and page) and
 makes the exit code 1, but never stops the other files of the same run.
+
+`python -m pipeline batch DIR [...] --out DIR [--params params.yaml] [--workers N] [--executor local|dask]
+[--scheduler ADDRESS] [--retry-failed] [--no-progress]`: the same per-document folders from a pool of worker
+processes, incremental by content hash, with per-document limits, OUT/runs.parquet and OUT/dataset/
+(pipeline/batch.py). Exit code 1 if any document failed, timed out or ran out of memory.
 """
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+from pipeline import report
 from pipeline.errors import BadInputError, SettingsError
 from pipeline.settings import Settings
 from pipeline.stages import extract_to_parquet
@@ -58,6 +64,33 @@ def _extract_command(args) -> int:
     return 1 if failed else 0
 
 
+def _batch_command(args) -> int:
+    from pipeline.batch import run_batch
+
+    try:
+        settings = Settings.from_yaml(args.params) if args.params else Settings()
+    except (SettingsError, OSError) as e:
+        print(f"error: {args.params}: {e}", file=sys.stderr)
+        return 2
+    missing = [i for i in args.inputs if not Path(i).exists()]
+    if missing:
+        print(f"error: not found: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    if args.workers is not None and args.workers < 1:
+        print("error: --workers must be at least 1", file=sys.stderr)
+        return 2
+    t0 = time.perf_counter()
+    results = run_batch(args.inputs, args.out, settings, workers=args.workers, executor=args.executor,
+                        scheduler=args.scheduler, retry_failed=args.retry_failed,
+                        progress=False if args.no_progress else None)
+    counts = {s: sum(r.status == s for r in results) for s in ("ok", "skipped", "failed", "timeout", "memory")}
+    bad = counts["failed"] + counts["timeout"] + counts["memory"]
+    print(f"{len(results)} document(s) in {time.perf_counter() - t0:.1f} s: "
+          + ", ".join(f"{n} {s}" for s, n in counts.items() if n) + f" -> {Path(args.out) / 'runs.parquet'}",
+          file=sys.stderr if bad else sys.stdout)
+    return 1 if bad else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -66,5 +99,18 @@ def main(argv: list[str] | None = None) -> int:
     ex.add_argument("--out", required=True, help="output folder; each PDF gets OUT/<file stem>/")
     ex.add_argument("--params", default=None, help="params.yaml with the stage settings (default: built-in)")
     ex.set_defaults(func=_extract_command)
+    ba = sub.add_parser("batch", help="extract a folder of any size with a worker pool, incrementally")
+    ba.add_argument("inputs", nargs="+", help="folders of PDFs (or PDF files)")
+    ba.add_argument("--out", required=True, help="output folder: OUT/<stem>/, OUT/runs.parquet, OUT/dataset/")
+    ba.add_argument("--params", default=None, help="params.yaml (stage settings and the batch: block)")
+    ba.add_argument("--workers", type=int, default=None, help="worker processes (default: batch.workers; 0 there = cores)")
+    ba.add_argument("--executor", choices=["local", "dask"], default=None, help="default: batch.executor")
+    ba.add_argument("--scheduler", default=None,
+                    help="dask scheduler address (default: batch.scheduler; empty = a LocalCluster)")
+    ba.add_argument("--retry-failed", action="store_true",
+                    help="run again files that failed last time although nothing changed")
+    ba.add_argument("--no-progress", action="store_true", help="no progress line even on a terminal")
+    ba.set_defaults(func=_batch_command)
+    report.add_arguments(sub.add_parser("report", help=report.HELP))
     args = parser.parse_args(argv)
     return args.func(args)

@@ -107,7 +107,15 @@ DOCUMENT = pa.schema([
     _f("sha256", pa.string(), "SHA-256 of the PDF bytes", False),
     _f("size_bytes", pa.int64(), "PDF size", False),
     _f("page_count", pa.int32(), "pages in the PDF", False),
+    _f("doc_type", pa.string(), "document type (\"Kế hoạch\")"),
     _f("title", pa.string(), "plan title from the first page (\"Kế hoạch cải cách hành chính … năm 2022\")"),
+    _f("issuing_body", pa.string(), "issuing body (\"Ủy ban nhân dân tỉnh Hưng Yên\")"),
+    _f("plan_number", pa.string(), "number and symbol (\"196/KH-UBND\")"),
+    _f("issue_date", pa.date32(), "date of issue"),
+    _f("issue_place", pa.string(), "place of issue (\"Hưng Yên\")"),
+    _f("signer_name", pa.string(), "who signed"),
+    _f("signer_title", pa.string(), "signer's title (\"Phó Chủ tịch\")"),
+    _f("recipients", pa.list_(pa.string()), "the \"Nơi nhận\" list"),
     _f("plan_year", pa.int32(), "the year the plan is for (fills years missing from deadlines)"),
     _f("province", pa.string(), "province the plan is from"),
     _f("ocr_pages", _PAGES, "pages read by OCR (no usable text layer)"),
@@ -126,5 +134,86 @@ DOCUMENT = pa.schema([
     _f("errors", pa.list_(pa.string()), "problems found that did not stop the extraction"),
 ])
 
+def _table(*cols: tuple) -> pa.Schema:
+    """doc_id first, then (name, type, doc[, nullable]) columns."""
+    return pa.schema([_f("doc_id", pa.string(), "document key", False)] + [_f(*c) for c in cols])
+
+
+SECTIONS = _table(
+    ("seq", pa.int32(), "1-based order of the body section (unique; path can repeat when a numeral is printed twice)", False),
+    ("path", pa.string(), "preamble | I | I.1 | II.3 | … | closing", False),
+    ("kind", pa.string(), "preamble | part | section | subsection | closing", False),
+    ("level", pa.int32(), "0 preamble/closing, 1 part, 2 section, 3 subsection", False),
+    ("number", pa.string(), "numeral as printed"),
+    ("title", pa.string(), "heading as printed"),
+    ("parent_seq", pa.int32(), "seq of the enclosing section"),
+    ("parent_path", pa.string(), "path of the enclosing section"),
+    ("text", pa.string(), "the section's own paragraphs (not its subsections'), joined by newlines", False),
+    ("paragraph_count", pa.int32(), "paragraphs in text", False),
+    ("page_start", pa.int32(), "page of the heading", False),
+    ("page_end", pa.int32(), "page of the last line of its own text", False),
+)
+
+TARGETS = _table(
+    ("seq", pa.int32(), "1-based, document order", False),
+    ("section_path", pa.string(), "section of the target (\"II.2\")"),
+    ("section_seq", pa.int32(), "seq of that section in sections.parquet"),
+    ("area_no", pa.int32(), "number of the area heading"),
+    ("area", pa.string(), "area (\"Cải cách thủ tục hành chính\"); null for the part's general aims"),
+    ("area_abbr", pa.string(), "abbreviation printed with the area (\"TTHC\")"),
+    ("clause", pa.string(), "clause letter (a, b, đ, …)"),
+    ("text", pa.string(), "the part of the clause that sets this value, as printed", False),
+    ("value", pa.float64(), "the number (95.0, 2.5); null for a non-numeric target"),
+    ("value_max", pa.float64(), "upper bound of a range (\"từ 2 đến 5 bậc\" → 5)"),
+    ("unit", pa.string(), "% | bậc | địa phương | …"),
+    ("comparator", pa.string(), "at_least | above | exactly | up_to | below | between | within_top"),
+    ("direction", pa.string(), "increase | decrease when said (tăng / giảm)"),
+    ("scope", pa.string(), "level when one clause sets a value per level (\"cấp huyện\")"),
+    ("baseline", pa.string(), "baseline as printed (\"so với năm 2021\")"),
+    ("baseline_year", pa.int32(), "year of the baseline"),
+    ("aspirational", pa.bool_(), "\"phấn đấu\": an aim rather than a commitment", False),
+    ("sub_target", pa.bool_(), "\"Trong đó, …\": a share of the target before it", False),
+    ("page", pa.int32(), "page of the clause"),
+)
+
+REFERENCES = _table(
+    ("seq", pa.int32(), "1-based, order of first citation", False),
+    ("type", pa.string(), "Nghị quyết | Nghị định | Quyết định | Chỉ thị | Kế hoạch | Thông tư | Luật | …"),
+    ("number", pa.string(), "number (\"76\")"),
+    ("symbol", pa.string(), "symbol (\"NQ-CP\")"),
+    ("code", pa.string(), "number and symbol as one key (\"107/2020/NĐ-CP\")", False),
+    ("year", pa.int32(), "year, from the number or the date"),
+    ("date", pa.date32(), "issue date when printed"),
+    ("issuer", pa.string(), "issuer from the symbol (CP → Chính phủ) or as printed"),
+    ("issuer_text", pa.string(), "issuer as printed after \"của\""),
+    ("title", pa.string(), "name of a law cited by name"),
+    ("citation", pa.string(), "the first citation as printed", False),
+    ("cited_in", pa.string(), "section path of the first citation"),
+    ("cited_in_seq", pa.int32(), "seq of that section"),
+    ("cited_in_clause", pa.string(), "clause letter of the first citation"),
+    ("page", pa.int32(), "page of the first citation"),
+    ("mentions", pa.int32(), "citations of this document", False),
+    ("cited_in_all", pa.list_(pa.string()), "every place it is cited, in order"),
+)
+
+RESPONSIBILITIES = _table(
+    ("seq", pa.int32(), "1-based, document order", False),
+    ("section_path", pa.string(), "section of the heading (\"III.3\")", False),
+    ("section_seq", pa.int32(), "seq of that section", False),
+    ("heading_no", pa.int32(), "heading number (3)"),
+    ("agency_text", pa.string(), "the heading as printed (\"Sở Nội vụ\")", False),
+    ("agency_ids", pa.list_(pa.string()), "registry ids of the bodies it names (agencies.parquet)"),
+    ("agency_names", pa.list_(pa.string()), "their canonical names"),
+    ("agency_unmatched", pa.list_(pa.string()), "parts of the heading no registry entry matched"),
+    ("duty_seq", pa.int32(), "1-based within the heading", False),
+    ("duty_clause", pa.string(), "clause letter; null for a heading without letters"),
+    ("duty_text", pa.string(), "the duty, clause marker removed"),
+    ("lead_in", pa.string(), "text before the first lettered duty (\"… Cụ thể:\")"),
+    ("page", pa.int32(), "page where the duty starts"),
+    ("page_end", pa.int32(), "page where it ends"),
+)
+
+
 TABLES = {"activities": ACTIVITIES, "tasks": TASKS, "stitches": STITCHES, "activity_agencies": ACTIVITY_AGENCIES,
-          "agencies": AGENCIES, "document": DOCUMENT}
+          "agencies": AGENCIES, "sections": SECTIONS, "targets": TARGETS, "references": REFERENCES,
+          "responsibilities": RESPONSIBILITIES, "document": DOCUMENT}

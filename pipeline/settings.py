@@ -5,6 +5,7 @@ an unknown key or an out-of-range value is a SettingsError naming it.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
@@ -45,6 +46,14 @@ class ReadSettings(_Validated):
     join_tolerance: float = 2.0  # pt: collinear segments with a gap up to this are joined
     cell_inset: float = 1.0  # pt: text is read this far inside the cell's rules
     min_columns: int = 4  # fewer ruled columns than this is not a plan table
+    # Scanned pages (extractors/ocr.py). A page goes through OCR when it has no usable text layer
+    # (no characters but an image, or garbage: see extractors/ocr_route.py).
+    ocr: str = "auto"  # off (such a page is an error) | auto (OCR such pages) | force (OCR every page)
+    ocr_dpi: int = 300  # render scanned pages at this resolution for ruling lines and Tesseract
+    ocr_lang: str = "vie"  # Tesseract model(s), e.g. "vie" or "vie+eng"
+    ocr_workers: int = 2  # pages read at once (threads, one tesseract process each); 0 = one per core
+    ocr_line_scale: float = 40.0  # shortest ruling line found in an image = shorter page side / this
+    ocr_correct: bool = True  # Vietnamese post-correction of OCR text (normalizers/ocr_correct.py)
 
     def __post_init__(self):
         if self.engine not in {"pdfium", "pdfplumber"}:
@@ -52,6 +61,17 @@ class ReadSettings(_Validated):
         self._positive("max_rule_thickness", "min_rule_length", "snap_tolerance", "join_tolerance", "min_columns")
         if self.cell_inset < 0:
             raise SettingsError(f"ReadSettings.cell_inset must be >= 0, got {self.cell_inset!r}")
+        if self.ocr not in {"off", "auto", "force"}:
+            raise SettingsError(f"ReadSettings.ocr must be off|auto|force, got {self.ocr!r}")
+        if not isinstance(self.ocr_dpi, int) or isinstance(self.ocr_dpi, bool) or not 100 <= self.ocr_dpi <= 600:
+            raise SettingsError(f"ReadSettings.ocr_dpi must be a whole number from 100 to 600, got {self.ocr_dpi!r}")
+        if not isinstance(self.ocr_lang, str) or not re.fullmatch(r"[A-Za-z_]+(\+[A-Za-z_]+)*", self.ocr_lang):
+            raise SettingsError(f"ReadSettings.ocr_lang must be Tesseract model names joined by '+', got {self.ocr_lang!r}")
+        if not isinstance(self.ocr_workers, int) or isinstance(self.ocr_workers, bool) or not 0 <= self.ocr_workers <= 64:
+            raise SettingsError(f"ReadSettings.ocr_workers must be a whole number from 0 to 64, got {self.ocr_workers!r}")
+        self._positive("ocr_line_scale")
+        if not isinstance(self.ocr_correct, bool):
+            raise SettingsError(f"ReadSettings.ocr_correct must be true or false, got {self.ocr_correct!r}")
 
 
 @dataclass
@@ -103,12 +123,38 @@ class WriteSettings(_Validated):
 
 
 @dataclass
+class BatchSettings(_Validated):
+    """`python -m pipeline batch`: worker pool, per-document limits, combined dataset.
+
+    Not part of what an extraction depends on: changing these never re-extracts an unchanged PDF
+    (except that earlier failures are retried when a limit changes)."""
+    workers: int = 0  # worker processes; 0 = one per CPU core
+    executor: str = "local"  # local (process pool of our own) | dask (distributed; --scheduler ADDRESS)
+    scheduler: str = ""  # dask scheduler address; empty = a LocalCluster with `workers` workers
+    max_seconds_per_document: float = 300.0  # wall-clock; the worker process is killed after this
+    max_memory_mb_per_document: int = 2048  # address space a worker may add on top of its start size (RLIMIT_AS)
+    max_pages: int = 2000  # a PDF with more pages is recorded as failed without being read
+    prune: bool = True  # remove OUT/<stem>/ of PDFs no longer in the input folder
+    dataset: bool = True  # rebuild OUT/dataset/<table>/province=…/plan_year=…/ after the batch
+
+    def __post_init__(self):
+        if not isinstance(self.workers, int) or isinstance(self.workers, bool) or self.workers < 0:
+            raise SettingsError(f"BatchSettings.workers must be an integer >= 0, got {self.workers!r}")
+        if self.executor not in {"local", "dask"}:
+            raise SettingsError(f"BatchSettings.executor must be local|dask, got {self.executor!r}")
+        if not isinstance(self.scheduler, str):
+            raise SettingsError(f"BatchSettings.scheduler must be a string, got {self.scheduler!r}")
+        self._positive("max_seconds_per_document", "max_memory_mb_per_document", "max_pages")
+
+
+@dataclass
 class Settings:
     read: ReadSettings = field(default_factory=ReadSettings)
     locate: LocateSettings = field(default_factory=LocateSettings)
     stitch: StitchSettings = field(default_factory=StitchSettings)
     normalize: NormalizeSettings = field(default_factory=NormalizeSettings)
     write: WriteSettings = field(default_factory=WriteSettings)
+    batch: BatchSettings = field(default_factory=BatchSettings)
 
     @classmethod
     def build(cls, value: dict | None = None) -> "Settings":

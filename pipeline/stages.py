@@ -4,7 +4,8 @@
     read      OpenedPdf       → [PageGrid]        ruling lines → cells, text from the text layer
     locate    [PageGrid]      → [PageTable]       appendix pages by header; columns → fields
     stitch    [PageTable]     → StitchedTable     merged cells filled, page breaks decided with evidence
-    describe  FrontMatter     → PlanMeta          title, plan year, province
+    body      body pages      → BodyRecords       metadata (number, date, signer, year, province), sections,
+                                                  targets, legal references, responsibilities
     normalize StitchedTable   → Normalized        agencies resolved against the registry, deadlines parsed
     assemble  everything      → Extraction        rows of each output table
     write     Extraction      → folder of Parquet files (atomic)
@@ -14,11 +15,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from extractors.appendix import grids_to_page_tables
-from extractors.front_matter import pdf_to_front_matter
 from extractors.pdf_document import open_pdf
 from extractors.text_layer import pdf_to_grids
-from pipeline.assemble import Extraction, stitched_to_extraction
-from pipeline.normalize import front_matter_to_meta, table_to_normalized
+from pipeline.assemble import Extraction, appendix_texts, stitched_to_extraction
+from normalizers.body import pdf_body_to_records
+from pipeline.normalize import table_to_normalized
 from pipeline.settings import Settings
 from pipeline.stitch import page_tables_to_table
 from pipeline.write import write_extraction
@@ -31,11 +32,11 @@ def extract(path: str | Path, settings: Settings) -> Extraction:
         grids = pdf_to_grids(doc, settings.read)
         tables = grids_to_page_tables(path.name, grids, settings.locate)
         stitched = page_tables_to_table(tables, settings.stitch)
-        meta = front_matter_to_meta(pdf_to_front_matter(doc, tables[0].page_no, tables[0].table_top))
-        normalized = table_to_normalized(stitched, meta, settings.normalize)
+        body = pdf_body_to_records(doc, tables[0].page_no, extra_texts=appendix_texts(stitched))
+        normalized = table_to_normalized(stitched, body.meta, settings.normalize)
         ocr_pages = sorted({g.page_no for g in grids if g.source == "ocr"})
         return stitched_to_extraction(path.stem, path.name, doc.sha256, doc.size_bytes, doc.page_count,
-                                      tables, stitched, meta, normalized, ocr_pages, settings)
+                                      tables, stitched, body, normalized, ocr_pages, settings)
     finally:
         doc.close()
 

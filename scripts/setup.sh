@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 apt_needed=()
 [ -d /usr/share/fonts/truetype/liberation2 ] || apt_needed+=(fonts-liberation2)  # v1 has no Vietnamese glyphs
 command -v git >/dev/null 2>&1 || apt_needed+=(git)
+command -v chromium >/dev/null 2>&1 || apt_needed+=(chromium)  # headless, for the review report's browser test
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || apt_needed+=(python3-venv)
 if [ ${#apt_needed[@]} -gt 0 ]; then
   sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"

@@ -50,9 +50,31 @@ def test_every_activity_has_a_resolved_lead(out):
     assert len(leads.drop_duplicates(keys)) == len(acts) == 105
     assert leads["agency_id"].notna().all()
     agencies = pd.read_parquet(out / "agencies.parquet")
-    assert set(ment["agency_id"].dropna()) == set(agencies["agency_id"])
+    duties = pd.read_parquet(out / "responsibilities.parquet")
+    referenced = set(ment["agency_id"].dropna()) | {i for ids in duties["agency_ids"] for i in ids}
+    assert referenced == set(agencies["agency_id"])  # exactly the registry rows the document refers to
     # "which tasks does Sở Nội vụ lead?" is one filter, whatever the spelling in the cell
     noi_vu = leads[leads["agency_name"] == "Sở Nội vụ"]
     assert len(noi_vu) >= 20
     vp = leads[leads["mention_text"].str.contains("Văn phòng UBND tỉnh")]
     assert set(vp["agency_name"]) == {"Văn phòng Ủy ban nhân dân tỉnh"}
+
+
+def test_body_tables(out):
+    doc = pd.read_parquet(out / "document.parquet").iloc[0]
+    assert (doc["plan_number"], doc["issue_date"], doc["issuing_body"]) == (
+        "196/KH-UBND", dt.date(2021, 12, 24), "Ủy ban nhân dân tỉnh Hưng Yên")
+    assert (doc["signer_name"], doc["signer_title"]) == ("Nguyễn Duy Hưng", "Phó Chủ tịch")
+    targets = pd.read_parquet(out / "targets.parquet")
+    assert len(targets) == 41 and (targets["unit"] == "%").sum() == 36
+    digit = targets[(targets["area"] == "Cải cách thủ tục hành chính") & (targets["clause"] == "b")]
+    assert dict(zip(digit["scope"], digit["value"])) == {"cấp tỉnh": 50.0, "cấp huyện": 40.0, "cấp xã": 35.0}
+    refs = pd.read_parquet(out / "references.parquet")
+    nq76 = refs[refs["code"] == "76/NQ-CP"].iloc[0]
+    assert (nq76["type"], nq76["date"], nq76["issuer"]) == ("Nghị quyết", dt.date(2021, 7, 15), "Chính phủ")
+    assert "468/QĐ-TTg" in set(refs["code"])  # cited in the appendix only
+    duties = pd.read_parquet(out / "responsibilities.parquet")
+    assert duties["heading_no"].nunique() == 16 and len(duties) == 41
+    assert duties[duties["heading_no"] == 3]["agency_ids"].iloc[0].tolist() == ["so-noi-vu"]
+    sections = pd.read_parquet(out / "sections.parquet")
+    assert len(sections) == 36 and sections["page_end"].max() < 13  # the body ends before the appendix (page 13)

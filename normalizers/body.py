@@ -1,0 +1,143 @@
+"""The plan's body as records: what the province promised, on what authority, and who does what.
+
+    pdf_body_to_records(doc, first_appendix_page) → BodyRecords
+        meta              DocumentMeta        issuing body, number, date, title, year, province, signer
+        sections          [Section]           every part/section of the body with its text and pages
+        targets           [Target]            measurable targets of the "MỤC TIÊU" part
+        references        [Reference]         legal documents cited (deduplicated, with mention counts)
+        responsibilities  [Responsibility]    duties of each agency heading of "TỔ CHỨC THỰC HIỆN"
+
+The body is read by `extractors.body_text` (pages before the appendix; the appendix heading
+for the number and date when the header lacks them), cut into sections by
+`normalizers.body_sections`, and read by `plan_meta`, `targets`, `references`,
+`responsibilities`. Nothing here changes printed text; structured values sit beside it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from extractors.body_text import BodyLine, BodyText, find_first_appendix_page, pdf_to_body_text
+from normalizers.body_sections import ParsedBody, clause_groups, parse_body
+from normalizers.plan_meta import DocumentMeta, document_meta
+from normalizers.references import Reference, Source, find_references
+from normalizers.responsibilities import Responsibility, body_to_responsibilities
+from normalizers.targets import Target, body_to_targets
+
+AUTO = "auto"
+
+
+@dataclass
+class Section:
+    seq: int  # 1-based, document order (unique; `path` repeats when a numeral is printed twice)
+    path: str  # "preamble", "I", "I.1", "II.3", "III.16", "closing"
+    kind: str  # preamble | part | section | subsection | closing
+    level: int  # 0 preamble/closing, 1 part (I, II), 2 section (1, 2), 3 subsection (1.1)
+    number: str | None  # as printed: "II", "3"
+    title: str | None  # as printed: "MỤC TIÊU", "Cải cách thủ tục hành chính (TTHC)"
+    parent_seq: int | None
+    parent_path: str | None
+    text: str  # the section's own paragraphs (not its subsections'), joined by "\n"; "" when none
+    paragraph_count: int
+    page_start: int  # page of the heading (or first paragraph)
+    page_end: int  # page of the last line of its own text
+
+
+@dataclass
+class BodyRecords:
+    meta: DocumentMeta
+    sections: list[Section]
+    targets: list[Target]
+    references: list[Reference]
+    responsibilities: list[Responsibility]
+    warnings: list[str] = field(default_factory=list)
+    body_pages: list[int] = field(default_factory=list)
+    pages_without_text: list[int] = field(default_factory=list)  # body pages with no text layer (scans)
+
+
+def _registry(province: str | None):
+    from normalizers.agencies import registry_for
+    return registry_for(province)
+
+
+def default_registry(province: str | None):
+    """The agency registry for `province`, or None when it cannot be loaded."""
+    try:
+        return _registry(province)
+    except Exception:
+        return None
+
+
+def _sections(body: ParsedBody) -> list[Section]:
+    by_seq = {s.seq: s for s in body.sections}
+    out = []
+    for s in body.sections:
+        parent = by_seq.get(s.parent_seq) if s.parent_seq else None
+        out.append(Section(s.seq, s.path, s.kind, s.level, s.number, s.title, s.parent_seq,
+                           parent.path if parent else None, s.text, len(s.paragraphs), s.page_start, s.page_end))
+    return out
+
+
+def _sources(body: ParsedBody, appendix: list[BodyLine], extra_texts) -> list[Source]:
+    out: list[Source] = []
+    if body.title:
+        out.append(Source("title", " ".join(ln.text for ln in body.title), None, None, lambda _o, p=body.title[0].page: p))
+    for s in body.sections:
+        for clause, paras in clause_groups(s.paragraphs):
+            for p in paras:
+                out.append(Source(s.path, p.text, s.seq, clause, p.page_at))
+    if appendix:
+        out.append(Source("appendix_heading", " ".join(ln.text for ln in appendix), None, None,
+                          lambda _o, p=appendix[0].page: p))
+    for where, text in extra_texts or ():
+        out.append(Source(where, text or ""))
+    return out
+
+
+def body_text_to_records(text: BodyText, extra_texts: list[tuple[str, str]] | None = None,
+                         registry=AUTO) -> BodyRecords:
+    body = parse_body(text.lines)
+    warnings = list(body.warnings)
+    first_page = [ln.text for ln in text.lines if ln.page == (text.lines[0].page if text.lines else 1)]
+    meta = document_meta([ln.text for ln in body.header], [ln.text for ln in body.title],
+                         [ln.text for ln in text.appendix_heading], [ln.text for ln in body.tail], first_page)
+    if registry == AUTO:
+        registry = default_registry(meta.province)
+        if registry is None:
+            warnings.append("agency registry not available: responsibilities carry no agency ids")
+    refs = find_references(_sources(body, text.appendix_heading, extra_texts),
+                           exclude_codes=[meta.plan_number] if meta.plan_number else [])
+    targets = body_to_targets(body)
+    duties = body_to_responsibilities(body, registry, meta.plan_year)
+    if body.find_part("mục tiêu") is None:
+        warnings.append("no MỤC TIÊU part found: no targets")
+    if body.find_part("tổ chức thực hiện") is None:
+        warnings.append("no TỔ CHỨC THỰC HIỆN part found: no responsibilities")
+    for name, value in (("plan number", meta.plan_number), ("issue date", meta.issue_date),
+                        ("signer", meta.signer_name)):
+        if value is None:
+            warnings.append(f"{name} not found")
+    if text.pages_without_text:
+        warnings.append(f"body pages without a text layer (not read): {text.pages_without_text}")
+    return BodyRecords(meta, _sections(body), targets, refs, duties, warnings, text.body_pages,
+                       text.pages_without_text)
+
+
+def lines_to_records(lines: list[BodyLine], appendix_heading: list[BodyLine] | None = None,
+                     extra_texts: list[tuple[str, str]] | None = None, registry=None) -> BodyRecords:
+    """The same from lines that did not come from a PDF (tests, OCR text)."""
+    pages = sorted({ln.page for ln in lines})
+    return body_text_to_records(BodyText(lines, appendix_heading or [], pages, []), extra_texts, registry)
+
+
+def pdf_body_to_records(doc, first_appendix_page: int | None, extra_texts: list[tuple[str, str]] | None = None,
+                        registry=AUTO) -> BodyRecords:
+    """Records of the body of an opened plan (`extractors.pdf_document.OpenedPdf`).
+
+    `first_appendix_page` is 1-based (pages before it are the body); None: found with
+    `extractors.body_text.find_first_appendix_page`, else the whole file is body. `extra_texts` are (where, text) pairs,
+    e.g. appendix cells, scanned for references too. `registry` is an AgencyRegistry, None for
+    no agency ids, or "auto" to load the default registry for the plan's province."""
+    if first_appendix_page is None:
+        first_appendix_page = find_first_appendix_page(doc)
+    return body_text_to_records(pdf_to_body_text(doc, first_appendix_page), extra_texts, registry)
