@@ -15,7 +15,6 @@ for the number and date when the header lacks them), cut into sections by
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from extractors.body_text import BodyLine, BodyText, find_first_appendix_page, pdf_to_body_text
 from normalizers.body_sections import ParsedBody, clause_groups, parse_body

@@ -16,7 +16,7 @@ import statistics
 from dataclasses import dataclass, field
 
 from extractors.body_text import BodyLine
-from normalizers.text import clean, fold
+from normalizers.text import clean, fold, is_lower_start
 
 VN_LOWER = "a-zàáâãèéêìíòóôõùúýăđĩũơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ"
 VN_UPPER = "A-ZÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝĂĐĨŨƠƯẠẢẤẦẨẪẬẮẰẲẴẶẸẺẼẾỀỂỄỆỈỊỌỎỐỒỔỖỘỚỜỞỠỢỤỦỨỪỬỮỰỲỴỶỸ"
@@ -24,7 +24,7 @@ VN_UPPER = "A-ZÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝĂĐĨŨƠƯẠẢẤẦẨẪẬ
 _ROMAN = re.compile(r"^(?P<num>[IVXL]{1,6})\s*[.:]\s*(?P<title>\S.*)$")
 _ARABIC = re.compile(r"^(?P<num>\d{1,2})\s*\.\s*(?P<title>[^\d\s].*)$")
 _SUB = re.compile(r"^(?P<num>\d{1,2}\s*\.\s*\d{1,2})\s*\.?\s+(?P<title>[^\d\s].*)$")
-CLAUSE = re.compile(rf"^(?P<letter>[a-zđ])\s*\)\s*(?=\S)")
+CLAUSE = re.compile(r"^(?P<letter>[a-zđ])\s*\)\s*(?=\S)")
 _BULLET = re.compile(r"^(?P<mark>[-–+•*])\s+(?=\S)")
 _DOC_TYPES = ("kế hoạch", "quyết định", "chương trình", "đề án", "chỉ thị", "báo cáo", "hướng dẫn", "thông báo")
 _TITLE_STOP = re.compile(r"^(Căn cứ|Thực hiện|Nhằm|Để|Triển khai|Theo)\b")
@@ -131,15 +131,6 @@ def _upper_ratio(text: str) -> float:
     return sum(c.isupper() for c in letters) / len(letters) if letters else 0.0
 
 
-def _starts_lower(text: str) -> bool:
-    for ch in text:
-        if ch.isalpha():
-            return ch.islower()
-        if ch.isdigit():
-            return False
-    return False
-
-
 def _starts_upper(text: str) -> bool:
     t = text.lstrip("\"“(‘'")
     return bool(t) and (t[0].isupper() or t[0].isdigit())
@@ -244,7 +235,7 @@ class _Builder:
             paras.append(Paragraph(ln.text, ln.page, ln.page, marker, m.group("letter") if m else None, [(0, ln.page)]))
         else:
             p = paras[-1]
-            joiner = "" if p.text.endswith("-") and _starts_lower(ln.text) and not p.text.endswith(" -") else " "
+            joiner = "" if p.text.endswith("-") and is_lower_start(ln.text) and not p.text.endswith(" -") else " "
             p.line_starts.append((len(p.text) + len(joiner), ln.page))
             p.text += joiner + ln.text
             p.page_end = ln.page
@@ -281,7 +272,7 @@ def _continues_heading(title: str, prev: BodyLine, nxt: BodyLine, layout: _Layou
         return False
     if has_bold and prev.bold:
         return bool(nxt.bold) and nxt.page == prev.page
-    if not _starts_lower(nxt.text):
+    if not is_lower_start(nxt.text):
         return False
     return bool(_CONNECTIVE_END.search(title)) or (layout.geo and not layout.short(prev))
 

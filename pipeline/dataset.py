@@ -22,13 +22,13 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.schemas import SCHEMA_VERSION, TABLES
+from pipeline.write import atomic_folder
 
 DATASET_DIR = "dataset"
 NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
@@ -77,9 +77,8 @@ def _link_or_copy(src: Path, dst: Path) -> None:
 def build_dataset(out: str | Path, compression: str = "zstd") -> Path:
     out = Path(out)
     final = out / DATASET_DIR
-    tmp = Path(tempfile.mkdtemp(prefix=f".{DATASET_DIR}.", suffix=".tmp", dir=out))
     comp = None if compression == "none" else compression
-    try:
+    with atomic_folder(final) as tmp:
         agencies: dict[tuple, dict] = {}
         for d in document_folders(out):
             doc = pq.read_table(d / "document.parquet")
@@ -103,14 +102,4 @@ def build_dataset(out: str | Path, compression: str = "zstd") -> Path:
                        tmp / "agencies" / "agencies.parquet", compression=comp)
         for name in TABLES:  # an empty batch still gives every table's folder
             (tmp / name).mkdir(exist_ok=True)
-        old = None
-        if final.exists():
-            old = out / f".{DATASET_DIR}.{os.getpid()}.old"
-            final.rename(old)
-        tmp.rename(final)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return final

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyarrow as pa
@@ -26,18 +27,17 @@ def extraction_to_arrow(extraction: Extraction) -> dict[str, pa.Table]:
     return out
 
 
-def write_extraction(extraction: Extraction, out_dir: str | Path, settings) -> Path:
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    final = out_dir / extraction.doc_id
-    tmp = Path(tempfile.mkdtemp(prefix=f".{extraction.doc_id}.", suffix=".tmp", dir=out_dir))
+@contextmanager
+def atomic_folder(final: Path):
+    """Yield a hidden temporary folder beside `final`; on success it replaces `final` whole,
+    on any error it is removed and `final` is left as it was."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent))
     try:
-        compression = None if settings.compression == "none" else settings.compression
-        for name, table in extraction_to_arrow(extraction).items():
-            pq.write_table(table, tmp / f"{name}.parquet", compression=compression)
+        yield tmp
         old = None
         if final.exists():
-            old = out_dir / f".{extraction.doc_id}.{os.getpid()}.old"
+            old = final.parent / f".{final.name}.{os.getpid()}.old"
             final.rename(old)
         tmp.rename(final)
         if old is not None:
@@ -45,4 +45,12 @@ def write_extraction(extraction: Extraction, out_dir: str | Path, settings) -> P
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def write_extraction(extraction: Extraction, out_dir: str | Path, settings) -> Path:
+    final = Path(out_dir) / extraction.doc_id
+    compression = None if settings.compression == "none" else settings.compression
+    with atomic_folder(final) as tmp:
+        for name, table in extraction_to_arrow(extraction).items():
+            pq.write_table(table, tmp / f"{name}.parquet", compression=compression)
     return final

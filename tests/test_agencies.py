@@ -102,7 +102,6 @@ SEED_EXPECTED: dict[str, list] = {
     "Các sở, ban, ngành tỉnh, đơn vị sự nghiệp; doanh nghiệp Nhà nước thuộc tỉnh; cơ quan Trung ương đóng trên địa bàn tỉnh; UBND cấp huyện":
         [SO_BAN_NGANH, "don-vi-su-nghiep", "doanh-nghiep-nha-nuoc-thuoc-tinh",
          "co-quan-trung-uong-tren-dia-ban-tinh", HUYEN],
-    "Các sở, ban, ngành tỉnh; HĐND, UBND cấp huyện": [SO_BAN_NGANH, "hdnd-cap-huyen", HUYEN],  # (both columns)
     "Các sở, ban, ngành tỉnh; UBND cấp huyện, cấp huyện": [SO_BAN_NGANH, HUYEN],  # printed twice: one entity
     "Các sở, ban, ngành tỉnh; UBND cấp huyện, cấp xã; Cơ quan, đơn vị khác có liên quan":
         [SO_BAN_NGANH, HUYEN, XA, Q(CQ_DV, "khác có liên quan")],
