@@ -13,8 +13,8 @@ from pipeline.errors import BadInputError
 from pipeline.records import PageGrid, Rule
 
 
-def _no_text_layer(doc: OpenedPdf, page_no: int) -> BadInputError:
-    return BadInputError(doc.path.name, "page has no text layer (a scanned image); OCR is not available in this version", page_no)
+def _no_text_layer(doc: OpenedPdf, page_no: int, why: str = "OCR is off (read.ocr)") -> BadInputError:
+    return BadInputError(doc.path.name, f"page has no text layer (a scanned image) and {why}", page_no)
 
 
 class _PdfiumText:
@@ -54,20 +54,55 @@ def _lowest(boxes, box) -> float | None:
 
 
 def pdfium_to_grids(doc: OpenedPdf, settings) -> list[PageGrid]:
+    """Each page by its text layer, or, when it has none worth reading (extractors/ocr_route.py),
+    by OCR of its image (extractors/ocr.py) as settings.ocr allows. A page with images whose text
+    layer draws no ruling line (a scan with an invisible OCR layer) is read from the image too.
+    OCR pages are rendered here (PDFium is not thread-safe) and read on worker threads while the
+    next pages go on."""
+    from extractors.ocr_route import page_route
+
     grids: list[PageGrid] = []
-    for index in range(doc.page_count):
-        page = doc.pdf[index]
-        textpage = page.get_textpage()
-        try:
-            if textpage.count_chars() == 0 and has_images(page):
-                raise _no_text_layer(doc, index + 1)
-            rules = page_to_rules(page, settings.max_rule_thickness, settings.min_rule_length)
-            if rules:
-                h = page.get_height()
-                grids.extend(rules_to_grids(index + 1, page.get_width(), h, rules, _PdfiumText(textpage, h), settings))
-        finally:
-            textpage.close()
-            page.close()
+    pool = None  # extractors.ocr.OcrPool, started by the first page that needs OCR
+    ocr_pages = []
+    try:
+        for index in range(doc.page_count):
+            page = doc.pdf[index]
+            textpage = page.get_textpage()
+            try:
+                n_chars = textpage.count_chars()
+                images = has_images(page)
+                route = page_route(n_chars, images, textpage.get_text_range() if n_chars else None, settings.ocr)
+                if route == "scan-error":
+                    raise _no_text_layer(doc, index + 1)
+                rules = page_to_rules(page, settings.max_rule_thickness, settings.min_rule_length) if route == "text" else []
+                if route == "text" and not rules and images and settings.ocr == "auto":
+                    route = "ocr-if-available"  # its table may be in the image; without OCR it is a text page
+                if route.startswith("ocr"):
+                    from extractors import ocr
+                    if pool is None:
+                        if ocr.ocr_available(settings.ocr_lang) is not None:
+                            if route == "ocr-if-available":
+                                continue
+                            raise BadInputError(doc.path.name, "page has no text layer and OCR is not available "
+                                                               "(install tesseract-ocr-vie)", index + 1)
+                        pool = ocr.OcrPool(settings)
+                    pool.throttle()
+                    gray = ocr.ocr_image.page_to_gray(page, settings.ocr_dpi)
+                    ocr_pages.append(pool.submit(gray, index + 1, page.get_width(), page.get_height()))
+                elif rules:
+                    h = page.get_height()
+                    grids.extend(rules_to_grids(index + 1, page.get_width(), h, rules, _PdfiumText(textpage, h), settings))
+            finally:
+                textpage.close()
+                page.close()
+        if ocr_pages:
+            from extractors import ocr
+            for future in ocr_pages:
+                grids.extend(ocr.ocr_page_to_grids(future.result(), settings)[0])
+            grids.sort(key=lambda g: g.page_no)  # stable: a page's tables stay top to bottom
+    finally:
+        if pool is not None:
+            pool.close()
     return grids
 
 
@@ -78,7 +113,7 @@ def pdfplumber_to_grids(doc: OpenedPdf, settings) -> list[PageGrid]:
     with pdfplumber.open(doc.path) as pdf:
         for index, page in enumerate(pdf.pages):
             if not page.chars and page.images:
-                raise _no_text_layer(doc, index + 1)
+                raise _no_text_layer(doc, index + 1, "the pdfplumber engine does not OCR (use read.engine: pdfium)")
             rules = []
             for e in page.edges:
                 if e["orientation"] == "h" and e["x1"] - e["x0"] >= settings.min_rule_length:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up a bare Debian machine for this project (idempotent, safe to re-run):
-#   Debian packages (fonts with Vietnamese glyphs), a virtual environment at .venv with
+#   Debian packages (fonts with Vietnamese glyphs, Tesseract OCR), a virtual environment at .venv with
 #   the pinned Python packages, and DVC with analytics off.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,6 +8,11 @@ cd "$(dirname "$0")/.."
 apt_needed=()
 [ -d /usr/share/fonts/truetype/liberation2 ] || apt_needed+=(fonts-liberation2)  # v1 has no Vietnamese glyphs
 command -v git >/dev/null 2>&1 || apt_needed+=(git)
+# OCR of scanned pages (extractors/ocr.py): Tesseract 5 with the Vietnamese model, and the
+# English one it uses for lone numerals in short cells
+command -v tesseract >/dev/null 2>&1 || apt_needed+=(tesseract-ocr)
+[ -f /usr/share/tesseract-ocr/5/tessdata/vie.traineddata ] || apt_needed+=(tesseract-ocr-vie)
+[ -f /usr/share/tesseract-ocr/5/tessdata/eng.traineddata ] || apt_needed+=(tesseract-ocr-eng)
 command -v chromium >/dev/null 2>&1 || apt_needed+=(chromium)  # headless, for the review report's browser test
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || apt_needed+=(python3-venv)
 if [ ${#apt_needed[@]} -gt 0 ]; then

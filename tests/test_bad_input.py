@@ -99,7 +99,8 @@ def _cases(tmp: Path) -> dict[str, tuple[Path, str, int | None]]:
         "encrypted": (_table_pdf(tmp / "locked.pdf", ["Stt", "Nhiệm vụ", "Chủ trì", "Phối hợp", "Thời gian"], encrypt="mật-khẩu"), "encrypted", None),
         "no_table": (_body_only(tmp / "body-only.pdf"), "no appendix table", None),
         "unknown_header": (_table_pdf(tmp / "odd-header.pdf", ["Mục", "Việc làm", "Ghi chú", "Kinh phí", "Nguồn vốn"]), "unknown header wording 'Mục | Việc làm | Ghi chú | Kinh phí | Nguồn vốn'", 1),
-        "scanned": (_scanned(tmp / "scan.pdf"), "no text layer", 2),
+        # The image is a ruled table with nothing written in it: OCR reads the page, finds no header.
+        "scanned": (_scanned(tmp / "scan.pdf"), "no appendix table found", 2),
     }
 
 
@@ -162,3 +163,17 @@ def test_failed_write_leaves_nothing(tmp_path, monkeypatch):
     with pytest.raises(OSError):
         extract_to_parquet(good, out, Settings())
     assert list(out.iterdir()) == []
+
+
+def test_scanned_page_with_ocr_off_is_a_clear_error(tmp_path):
+    import yaml
+
+    params = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
+    params["read"]["ocr"] = "off"
+    p = tmp_path / "params.yaml"
+    p.write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
+    scan = _scanned(tmp_path / "scan.pdf")
+    proc = _run(scan, "--out", tmp_path / "out", "--params", p)
+    assert proc.returncode == 1
+    assert "FAILED scan.pdf, page 2: page has no text layer" in proc.stderr
+    assert not (tmp_path / "out" / "scan").exists()
