@@ -82,7 +82,7 @@ def stage_times(pdf: Path, out: Path) -> dict[str, float]:
     body = timed("body", lambda: pdf_body_to_records(doc, tables[0].page_no, extra_texts=appendix_texts(st)))
     norm = timed("normalize", table_to_normalized, st, body.meta, s.normalize)
     ex = timed("assemble", stitched_to_extraction, pdf.stem, pdf.name, doc.sha256, doc.size_bytes, doc.page_count,
-               tables, st, body, norm, [], s)
+               grids, tables, st, body, norm, s)
     timed("write", write_extraction, ex, out / "stages", s.write)
     doc.close()
     return t

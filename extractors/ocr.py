@@ -323,7 +323,12 @@ def ocr_page_to_grids(page: OcrPage, settings) -> tuple[list[PageGrid], OcrText]
     """The page's grids, built by the same rules_to_grids as text pages, marked source="ocr"."""
     source = OcrText(page.words, correct=settings.ocr_correct)
     grids = rules_to_grids(page.page_no, page.width, page.height, page.rules, source, settings)
-    return [replace(g, source="ocr") for g in grids], source
+
+    def keep_reading(cell):  # raw text and confidence stay with the cell, for the ocr_cells table
+        got = source.cell_for(cell, settings.cell_inset)
+        return replace(cell, ocr_raw=got.raw, ocr_conf=got.conf) if got else cell
+
+    return [replace(g, source="ocr", cells=[keep_reading(c) for c in g.cells]) for g in grids], source
 
 
 # ---- many pages over the cores -------------------------------------------------------------

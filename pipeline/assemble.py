@@ -6,7 +6,7 @@ import re
 from dataclasses import asdict, dataclass
 
 from pipeline import __version__
-from pipeline.records import ACTIVITY_FIELDS, PageTable, StitchDecision, StitchedTable
+from pipeline.records import ACTIVITY_FIELDS, PageGrid, PageTable, StitchDecision, StitchedTable
 
 
 @dataclass
@@ -75,9 +75,11 @@ def _records(doc_id: str, items) -> list[dict]:
 
 
 def stitched_to_extraction(doc_id: str, file_name: str, sha256: str, size_bytes: int, page_count: int,
-                           tables: list[PageTable], stitched: StitchedTable, body, normalized, ocr_pages: list[int],
+                           grids: list[PageGrid], tables: list[PageTable], stitched: StitchedTable, body, normalized,
                            settings) -> Extraction:
     meta = body.meta
+    ocr_grids = [g for g in grids if g.source == "ocr"]
+    ocr_pages = sorted({g.page_no for g in ocr_grids})
     by_page = {d.page_no: d for d in stitched.decisions}
     index = {id(r): i for i, r in enumerate(stitched.rows)}
     activities, tasks, mentions = [], [], []
@@ -138,4 +140,10 @@ def stitched_to_extraction(doc_id: str, file_name: str, sha256: str, size_bytes:
         "activities": activities, "tasks": tasks, "stitches": stitches, "activity_agencies": mentions,
         "agencies": _agency_rows(normalized.registry, referenced), "sections": _records(doc_id, body.sections),
         "targets": _records(doc_id, body.targets), "references": _records(doc_id, body.references),
-        "responsibilities": duties, "document": document})
+        "responsibilities": duties, "ocr_cells": _ocr_cell_rows(doc_id, ocr_grids), "document": document})
+
+
+def _ocr_cell_rows(doc_id: str, grids: list[PageGrid]) -> list[dict]:
+    return [{"doc_id": doc_id, "page": g.page_no, "row": c.row, "col": c.col, "row_span": c.row_span,
+             "col_span": c.col_span, "x0": c.bbox[0], "top": c.bbox[1], "x1": c.bbox[2], "bottom": c.bbox[3],
+             "text": c.text, "raw_text": c.ocr_raw, "confidence": c.ocr_conf} for g in grids for c in g.cells]

@@ -31,6 +31,8 @@ class Cell:
     # For cells on the table's bottom edge: does the text run down to the cell's bottom (no room
     # for another line)? None elsewhere or when empty. Word fills a cut cell to the page bottom.
     fills_bottom: bool | None = None
+    ocr_raw: str | None = None  # OCR cells: Tesseract's reading before post-correction
+    ocr_conf: float | None = None  # OCR cells: mean word confidence, 0-100
 
 
 @dataclass

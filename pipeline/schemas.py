@@ -214,6 +214,21 @@ RESPONSIBILITIES = _table(
 )
 
 
+OCR_CELLS = _table(
+    ("page", pa.int32(), "page read by OCR", False),
+    ("row", pa.int32(), "grid row of the cell (0 = the table's top row)", False),
+    ("col", pa.int32(), "grid column", False),
+    ("row_span", pa.int32(), "grid rows the cell spans (merged cells > 1)", False),
+    ("col_span", pa.int32(), "grid columns the cell spans", False),
+    ("x0", pa.float64(), "cell box in PDF points, top-left origin", False),
+    ("top", pa.float64(), "", False),
+    ("x1", pa.float64(), "", False),
+    ("bottom", pa.float64(), "", False),
+    ("text", pa.string(), "the text handed on (after Vietnamese post-correction)", False),
+    ("raw_text", pa.string(), "Tesseract's reading as is"),
+    ("confidence", pa.float64(), "mean word confidence 0-100; null for an empty cell"),
+)
+
 TABLES = {"activities": ACTIVITIES, "tasks": TASKS, "stitches": STITCHES, "activity_agencies": ACTIVITY_AGENCIES,
           "agencies": AGENCIES, "sections": SECTIONS, "targets": TARGETS, "references": REFERENCES,
-          "responsibilities": RESPONSIBILITIES, "document": DOCUMENT}
+          "responsibilities": RESPONSIBILITIES, "ocr_cells": OCR_CELLS, "document": DOCUMENT}

@@ -34,9 +34,8 @@ def extract(path: str | Path, settings: Settings) -> Extraction:
         stitched = page_tables_to_table(tables, settings.stitch)
         body = pdf_body_to_records(doc, tables[0].page_no, extra_texts=appendix_texts(stitched))
         normalized = table_to_normalized(stitched, body.meta, settings.normalize)
-        ocr_pages = sorted({g.page_no for g in grids if g.source == "ocr"})
         return stitched_to_extraction(path.stem, path.name, doc.sha256, doc.size_bytes, doc.page_count,
-                                      tables, stitched, body, normalized, ocr_pages, settings)
+                                      grids, tables, stitched, body, normalized, settings)
     finally:
         doc.close()
 

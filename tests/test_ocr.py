@@ -348,6 +348,25 @@ def test_scanned_seed_appendix_reconstructs(seed_file, tmp_path):
     accuracy = 1 - errors / chars
     print(f"scanned seed appendix: character accuracy {accuracy:.3%} ({errors} edits in {chars} characters)")
     assert accuracy >= 0.98
+    # The analyst's question ("who leads?") must get the same answer from the scan as from the born-digital file.
+    born_leads = _lead_ids(extract(born, SETTINGS))
+    scan_leads = _lead_ids(ex)
+    same = sum(scan_leads.get(k) == v for k, v in born_leads.items())
+    print(f"lead agencies equal to the born-digital result for {same} of {len(born_leads)} activities")
+    assert same / len(born_leads) >= 0.97
+    # Every OCR'd cell keeps Tesseract's raw reading and a confidence.
+    ocr_cells = ex.tables["ocr_cells"]
+    assert set(truth.appendix_pages) <= {c["page"] for c in ocr_cells}
+    assert all(c["raw_text"] is not None for c in ocr_cells if c["text"])
+    assert sum(c["confidence"] is not None for c in ocr_cells) > 0.9 * sum(bool(c["text"]) for c in ocr_cells)
+
+
+def _lead_ids(extraction) -> dict[tuple, tuple]:
+    leads: dict[tuple, list] = {}
+    for m in extraction.tables["activity_agencies"]:
+        if m["role"] == "lead":
+            leads.setdefault((m["section_no"], m["task_no"], m["activity_seq"]), []).append(m["agency_id"])
+    return {k: tuple(v) for k, v in leads.items()}
 
 
 def test_settings_dataclass_replace_keeps_validation():
