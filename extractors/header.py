@@ -90,6 +90,8 @@ def grid_to_header(grid: PageGrid, settings) -> HeaderMatch | None:
                     if name not in columns or score > scores[name]:
                         columns[name], labels[name], scores[name] = col, clean(cell.text), score
                     break
+        if "stt" not in columns:
+            _infer_stt_column(grid, at, depth, columns, labels)
         if len(columns) >= settings.min_fields and all(f in columns for f in settings.required_fields):
             start = depth
             if start < grid.n_rows and _is_number_row(grid, at, start):
@@ -97,6 +99,20 @@ def grid_to_header(grid: PageGrid, settings) -> HeaderMatch | None:
             ordered = {f: columns[f] for f in FIELDS if f in columns}
             return HeaderMatch(ordered, {f: labels[f] for f in ordered}, start)
     return None
+
+
+def _infer_stt_column(grid: PageGrid, at, depth: int, columns: dict[str, int], labels: dict[str, str]) -> None:
+    """Plans number their rows in the first column; when its label is unreadable (OCR: "TT" → "T+r")
+    or unusual ("#", "Số"), the column still counts as Stt if it is left of every recognised
+    column and its cells below the header hold only row numbers, Roman numerals or nothing."""
+    if 0 in columns.values() or len(columns) < 3:
+        return
+    values = [at[(r, 0)].text.strip() for r in range(depth, grid.n_rows) if (r, 0) in at and at[(r, 0)].row == r]
+    filled = [v for v in values if v]
+    if filled and all(re.fullmatch(r"\d{1,3}\.?", v) or is_roman(v) for v in filled):
+        columns["stt"] = 0
+        cell = at.get((0, 0))
+        labels["stt"] = clean(cell.text) if cell else ""
 
 
 def header_text(grid: PageGrid) -> str:

@@ -231,3 +231,37 @@ def test_dask_executor_gives_the_same_bytes(raw_folder, tmp_path):
     assert [k for k in a if a[k] != b[k]] == []
     ra, rb = (_runs(tmp_path / d).drop(columns=["seconds"]) for d in ("local", "dask"))
     pd.testing.assert_frame_equal(ra, rb)
+
+
+@pytest.mark.slow
+def test_forty_mixed_plans_born_digital_and_scanned(tmp_path):
+    """The issue's batch: 40 generated plans, born-digital and scanned mixed, two bad files among them.
+    38 documents come out, 2 failures are recorded, a second run re-extracts nothing, Dask gives the same bytes."""
+    from tests.factory.scan import scan_pdf
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for i in range(38):
+        _plan(raw / f"plan-{i:02d}.pdf", 5000 + i)
+    for i in range(4):  # a few scans (OCR is the slow part of a test)
+        born = raw / f"plan-{i:02d}.pdf"
+        scan_pdf(born, raw / f"scan-{i:02d}.pdf", seed=i)
+        born.unlink()
+    (raw / "minutes.pdf").write_text("Biên bản họp — not a PDF", encoding="utf-8")
+    data = (raw / "plan-10.pdf").read_bytes()
+    (raw / "cut.pdf").write_bytes(data[: len(data) // 3])
+    assert len(list(raw.iterdir())) == 40
+    params = _params(tmp_path, workers=2)
+    first = _batch(raw, tmp_path / "out", "--params", params, timeout=600)
+    assert first.returncode == 1, first.stderr
+    runs = _runs(tmp_path / "out")
+    assert (runs["status"] == "ok").sum() == 38 and set(runs[runs["status"] == "failed"].index) == {"minutes", "cut"}
+    scanned = [pd.read_parquet(tmp_path / "out" / f"scan-{i:02d}" / "document.parquet").iloc[0] for i in range(4)]
+    assert all(len(d["ocr_pages"]) > 0 and d["activity_count"] > 0 for d in scanned)
+    second = _batch(raw, tmp_path / "out", "--params", params, timeout=600)
+    runs2 = _runs(tmp_path / "out")
+    assert (runs2["status"] == "skipped").sum() == 38, second.stdout
+    dask = _batch(raw, tmp_path / "dask", "--params", params, "--executor", "dask", "--workers", 2, timeout=600)
+    assert dask.returncode == 1, dask.stderr
+    a, b = _files(tmp_path / "out"), _files(tmp_path / "dask")
+    assert a.keys() == b.keys() and [k for k in a if a[k] != b[k]] == []
