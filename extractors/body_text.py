@@ -44,6 +44,7 @@ class BodyText:
     body_pages: list[int] = field(default_factory=list)
     pages_without_text: list[int] = field(default_factory=list)
     first_appendix_page: int | None = None
+    ocr_pages: list[int] = field(default_factory=list)  # pages read by Tesseract
 
 
 def lines_from_text(text: str, page: int = 1) -> list[BodyLine]:
@@ -127,25 +128,69 @@ def find_first_appendix_page(doc: OpenedPdf) -> int | None:
     return None
 
 
-def pdf_to_body_text(doc: OpenedPdf, first_appendix_page: int | None) -> BodyText:
+def ocr_page_lines(doc: OpenedPdf, page_no: int, lang: str, dpi: int) -> list[BodyLine]:
+    """A scanned page read whole by Tesseract (automatic layout, so the two-column national header
+    comes out as lines too), each line corrected like OCR'd table cells; no font information."""
+    from extractors.ocr_image import page_to_gray
+    from extractors.ocr_tesseract import image_to_words
+    from normalizers.ocr_correct import correct_cell
+
+    page = doc.pdf[page_no - 1]
+    try:
+        words = image_to_words(page_to_gray(page, dpi), lang=lang, psm=3, dpi=dpi)
+    finally:
+        page.close()
+    by_line: dict[tuple, list] = {}
+    for w in words:  # Tesseract's (block, paragraph, line) order is its reading order
+        by_line.setdefault(w.line, []).append(w)
+    lines = [[(w.text, w.conf) for w in sorted(ws, key=lambda w: w.left)] for ws in by_line.values()]
+    out = [BodyLine(page_no, clean(" ".join(ws))) for ws in correct_cell(lines)]
+    return [ln for ln in out if ln.text.strip(" _-.:")]
+
+
+def _ocr_usable(ocr) -> bool:
+    if ocr is None or getattr(ocr, "ocr", "off") == "off":
+        return False
+    from extractors.ocr import ocr_available
+    return ocr_available(ocr.ocr_lang) is None
+
+
+def pdf_to_body_text(doc: OpenedPdf, first_appendix_page: int | None, ocr=None) -> BodyText:
     """Lines of the pages before `first_appendix_page` (1-based; None: every page is body),
-    and the appendix heading lines of that page."""
+    and the appendix heading lines of that page. `ocr` (ReadSettings): pages without a text layer
+    are read by Tesseract when it allows OCR and Tesseract is there; otherwise they are listed
+    in `pages_without_text`."""
     last = doc.page_count if first_appendix_page is None else min(first_appendix_page - 1, doc.page_count)
+    use_ocr = None  # decided on the first page that needs it
+    ocr_done: list[int] = []
+
+    def lines_of(p: int) -> list[BodyLine]:
+        nonlocal use_ocr
+        got = page_lines(doc, p)
+        if got:
+            return got
+        if use_ocr is None:
+            use_ocr = _ocr_usable(ocr)
+        if not use_ocr:
+            return []
+        ocr_done.append(p)
+        return ocr_page_lines(doc, p, ocr.ocr_lang, ocr.ocr_dpi)
+
     lines: list[BodyLine] = []
     empty: list[int] = []
     for p in range(1, last + 1):
-        got = page_lines(doc, p)
+        got = lines_of(p)
         if not got:
             empty.append(p)
         lines.extend(got)
     heading: list[BodyLine] = []
     if first_appendix_page is not None and 1 <= first_appendix_page <= doc.page_count:
         attached = False  # inside "(Kèm theo Kế hoạch số … ngày …)"
-        for ln in page_lines(doc, first_appendix_page)[:8]:
+        for ln in lines_of(first_appendix_page)[:8]:
             if _TABLE_HEADER.match(fold(ln.text)):
                 break
             heading.append(ln)
             attached = attached or "kèm theo" in fold(ln.text)
             if attached and ln.text.rstrip().endswith(")"):
                 break  # the subtitle closes the heading
-    return BodyText(lines, heading, list(range(1, last + 1)), empty, first_appendix_page)
+    return BodyText(lines, heading, list(range(1, last + 1)), empty, first_appendix_page, ocr_done)

@@ -52,6 +52,7 @@ class BodyRecords:
     warnings: list[str] = field(default_factory=list)
     body_pages: list[int] = field(default_factory=list)
     pages_without_text: list[int] = field(default_factory=list)  # body pages with no text layer (scans)
+    ocr_pages: list[int] = field(default_factory=list)  # body (or appendix heading) pages read by Tesseract
 
 
 def _registry(province: str | None):
@@ -119,7 +120,7 @@ def body_text_to_records(text: BodyText, extra_texts: list[tuple[str, str]] | No
     if text.pages_without_text:
         warnings.append(f"body pages without a text layer (not read): {text.pages_without_text}")
     return BodyRecords(meta, _sections(body), targets, refs, duties, warnings, text.body_pages,
-                       text.pages_without_text)
+                       text.pages_without_text, text.ocr_pages)
 
 
 def lines_to_records(lines: list[BodyLine], appendix_heading: list[BodyLine] | None = None,
@@ -130,13 +131,14 @@ def lines_to_records(lines: list[BodyLine], appendix_heading: list[BodyLine] | N
 
 
 def pdf_body_to_records(doc, first_appendix_page: int | None, extra_texts: list[tuple[str, str]] | None = None,
-                        registry=AUTO) -> BodyRecords:
+                        registry=AUTO, ocr=None) -> BodyRecords:
     """Records of the body of an opened plan (`extractors.pdf_document.OpenedPdf`).
 
     `first_appendix_page` is 1-based (pages before it are the body); None: found with
     `extractors.body_text.find_first_appendix_page`, else the whole file is body. `extra_texts` are (where, text) pairs,
     e.g. appendix cells, scanned for references too. `registry` is an AgencyRegistry, None for
-    no agency ids, or "auto" to load the default registry for the plan's province."""
+    no agency ids, or "auto" to load the default registry for the plan's province. `ocr` is the read
+    stage's settings: scanned body pages are read by Tesseract when they allow it."""
     if first_appendix_page is None:
         first_appendix_page = find_first_appendix_page(doc)
-    return body_text_to_records(pdf_to_body_text(doc, first_appendix_page), extra_texts, registry)
+    return body_text_to_records(pdf_to_body_text(doc, first_appendix_page, ocr), extra_texts, registry)

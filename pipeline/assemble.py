@@ -79,7 +79,7 @@ def stitched_to_extraction(doc_id: str, file_name: str, sha256: str, size_bytes:
                            settings) -> Extraction:
     meta = body.meta
     ocr_grids = [g for g in grids if g.source == "ocr"]
-    ocr_pages = sorted({g.page_no for g in ocr_grids})
+    ocr_pages = sorted({g.page_no for g in ocr_grids} | set(body.ocr_pages))
     by_page = {d.page_no: d for d in stitched.decisions}
     index = {id(r): i for i, r in enumerate(stitched.rows)}
     activities, tasks, mentions = [], [], []

@@ -32,7 +32,7 @@ def extract(path: str | Path, settings: Settings) -> Extraction:
         grids = pdf_to_grids(doc, settings.read)
         tables = grids_to_page_tables(path.name, grids, settings.locate)
         stitched = page_tables_to_table(tables, settings.stitch)
-        body = pdf_body_to_records(doc, tables[0].page_no, extra_texts=appendix_texts(stitched))
+        body = pdf_body_to_records(doc, tables[0].page_no, extra_texts=appendix_texts(stitched), ocr=settings.read)
         normalized = table_to_normalized(stitched, body.meta, settings.normalize)
         return stitched_to_extraction(path.stem, path.name, doc.sha256, doc.size_bytes, doc.page_count,
                                       grids, tables, stitched, body, normalized, settings)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+from datetime import date
 
 import numpy as np
 import pypdfium2 as pdfium
@@ -372,3 +373,15 @@ def _lead_ids(extraction) -> dict[tuple, tuple]:
 def test_settings_dataclass_replace_keeps_validation():
     with pytest.raises(SettingsError):
         dataclasses.replace(READ, ocr="sometimes")
+
+
+@pytest.mark.slow
+def test_bundled_scan_sample_gives_the_plan_metadata_by_ocr(tmp_path):
+    """The scanned sample's first page is an image too: its metadata comes from whole-page OCR."""
+    ex = extract(ROOT / "data" / "raw" / "hung-yen-2022-196-kh-ubnd-scan.pdf", SETTINGS)
+    doc = ex.tables["document"][0]
+    assert (doc["plan_number"], doc["issue_date"], doc["plan_year"], doc["province"]) == (
+        "196/KH-UBND", date(2021, 12, 24), 2022, "Hưng Yên")
+    assert doc["title"] == "Kế hoạch cải cách hành chính nhà nước tỉnh Hưng Yên năm 2022"
+    assert doc["ocr_pages"] == list(range(1, 11))
+    assert (doc["section_count"], doc["task_count"], doc["activity_count"]) == (3, 17, 40)
