@@ -243,6 +243,13 @@ class _Builder:
         self.prev_line = ln
 
 
+# The parts every plan has, for headings whose numeral was lost (OCR) or not printed.
+_PART_TITLES = frozenset(fold(t) for t in ("MỤC ĐÍCH, YÊU CẦU", "MỤC ĐÍCH VÀ YÊU CẦU", "MỤC TIÊU",
+                                             "NHIỆM VỤ, GIẢI PHÁP", "NHIỆM VỤ VÀ GIẢI PHÁP", "NHIỆM VỤ TRỌNG TÂM",
+                                             "TỔ CHỨC THỰC HIỆN", "KINH PHÍ THỰC HIỆN"))
+_ROMANS = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
+
+
 def _heading(ln: BodyLine, has_bold: bool, expected_arabic: int | None) -> tuple[str, str, str] | None:
     """(kind, number, title) when the line is a part or section heading. `has_bold`: numbered
     headings of this document are set in bold (then a plain "2. …" line is not a heading)."""
@@ -252,6 +259,12 @@ def _heading(ln: BodyLine, has_bold: bool, expected_arabic: int | None) -> tuple
     m = _ROMAN.match(text)
     if m and (_upper_ratio(m.group("title")) >= 0.7 or (has_bold and ln.bold)):
         return "part", m.group("num"), m.group("title")
+    # OCR loses or garbles a bold "II." at the margin ("H. MỤC TIÊU"): a known part title, with or
+    # without a short unreadable mark before it, is a part; the caller gives it the next numeral.
+    bare = re.sub(r"^\S{1,4}\s*[.:]\s*", "", text)
+    for candidate in (text, bare):
+        if _upper_ratio(candidate) >= 0.9 and fold(candidate) in _PART_TITLES:
+            return "part", "", candidate
     m = _SUB.match(text)
     if m and (ln.bold if has_bold else len(text) < 160):
         return "subsection", re.sub(r"\s+", "", m.group("num")), m.group("title")
@@ -325,6 +338,8 @@ def parse_body(lines: list[BodyLine]) -> ParsedBody:
             k += 1
             continue
         kind, num, htitle = h
+        if kind == "part" and not num:  # unnumbered known part: the numeral that would come next
+            num = _ROMANS[min(len(seen_parts), len(_ROMANS) - 1)]
         last = ln
         while k + 1 < end and _continues_heading(htitle, last, lines[k + 1], layout, has_bold):
             k += 1
