@@ -17,26 +17,26 @@ import time
 from pathlib import Path
 
 from pipeline import report
+from pipeline.batch import expand
 from pipeline.errors import BadInputError, SettingsError
 from pipeline.settings import Settings
 from pipeline.stages import extract_to_parquet
 
 
-def _expand(inputs: list[str]) -> list[Path]:
-    files: list[Path] = []
-    for item in inputs:
-        p = Path(item)
-        files.extend(sorted(q for q in p.iterdir() if q.suffix.lower() == ".pdf" and q.is_file()) if p.is_dir() else [p])
-    return files
+def _settings(args) -> Settings | None:
+    """The settings of --params (built-in defaults without it); None after printing why they are bad."""
+    try:
+        return Settings.from_yaml(args.params) if args.params else Settings()
+    except (SettingsError, OSError) as e:
+        print(f"error: {args.params}: {e}", file=sys.stderr)
+        return None
 
 
 def _extract_command(args) -> int:
-    try:
-        settings = Settings.from_yaml(args.params) if args.params else Settings()
-    except (SettingsError, OSError) as e:
-        print(f"error: {args.params}: {e}", file=sys.stderr)
+    settings = _settings(args)
+    if settings is None:
         return 2
-    files = _expand(args.inputs)
+    files = expand(args.inputs)
     if not files:
         print("error: no PDF files given", file=sys.stderr)
         return 2
@@ -67,10 +67,8 @@ def _extract_command(args) -> int:
 def _batch_command(args) -> int:
     from pipeline.batch import run_batch
 
-    try:
-        settings = Settings.from_yaml(args.params) if args.params else Settings()
-    except (SettingsError, OSError) as e:
-        print(f"error: {args.params}: {e}", file=sys.stderr)
+    settings = _settings(args)
+    if settings is None:
         return 2
     missing = [i for i in args.inputs if not Path(i).exists()]
     if missing:
