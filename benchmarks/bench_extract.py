@@ -55,37 +55,11 @@ def time_process(cmd: list[str], repeat: int) -> float:
 
 
 def stage_times(pdf: Path, out: Path) -> dict[str, float]:
-    """One in-process run with each stage timed separately (imports already done)."""
-    from extractors.appendix import grids_to_page_tables
-    from extractors.pdf_document import open_pdf
-    from extractors.text_layer import pdf_to_grids
-    from normalizers.body import pdf_body_to_records
-    from pipeline.assemble import appendix_texts, stitched_to_extraction
-    from pipeline.normalize import table_to_normalized
+    """One in-process run of the pipeline's own stage list, each stage timed by the runner."""
     from pipeline.settings import Settings
-    from pipeline.stitch import page_tables_to_table
-    from pipeline.write import write_extraction
+    from pipeline.stages import run_stages
 
-    s = Settings.from_yaml(ROOT / "params.yaml")
-    t: dict[str, float] = {}
-
-    def timed(name, fn, *args):
-        t0 = time.perf_counter()
-        result = fn(*args)
-        t[name] = time.perf_counter() - t0
-        return result
-
-    doc = timed("open", open_pdf, pdf)
-    grids = timed("read", pdf_to_grids, doc, s.read)
-    tables = timed("locate", grids_to_page_tables, pdf.name, grids, s.locate)
-    st = timed("stitch", page_tables_to_table, tables, s.stitch)
-    body = timed("body", lambda: pdf_body_to_records(doc, tables[0].page_no, extra_texts=appendix_texts(st)))
-    norm = timed("normalize", table_to_normalized, st, body.meta, s.normalize)
-    ex = timed("assemble", stitched_to_extraction, pdf.stem, pdf.name, doc.sha256, doc.size_bytes, doc.page_count,
-               grids, tables, st, body, norm, s)
-    timed("write", write_extraction, ex, out / "stages", s.write)
-    doc.close()
-    return t
+    return run_stages(pdf, Settings.from_yaml(ROOT / "params.yaml"), out_dir=out / "stages").timings
 
 
 def main() -> None:

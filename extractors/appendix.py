@@ -6,10 +6,10 @@ appendix page (plans that print the header only once).
 """
 from __future__ import annotations
 
-from pipeline.errors import BadInputError
-from pipeline.records import Fragment, PageGrid, PageRow, PageTable
+from core.errors import BadInputError
+from core.records import Fragment, PageGrid, PageRow, PageTable
+from core.text import clean
 from extractors.header import cells_by_position, grid_to_header, header_text, is_roman
-from normalizers.text import clean
 
 
 def _column_edges(grid: PageGrid, columns: dict[str, int]) -> dict[str, tuple[float, float]]:

@@ -12,39 +12,18 @@ from __future__ import annotations
 
 import ctypes
 import re
-from dataclasses import dataclass, field
 
 import pypdfium2.raw as pdfium_c
 
+from core.records import BodyLine, BodyText
+from core.text import clean, fold
 from extractors.pdf_document import OpenedPdf
-from normalizers.text import clean, fold
 
 _LINE = re.compile(r"[^\r\n]+")
 _BOLD_WEIGHT = 600
 # The table header under the appendix heading: "Stt | Nhiệm vụ | …" / "TT | Nội dung | …".
 _TABLE_HEADER = re.compile(r"^(?:stt|tt)\b.*\b(?:nhiệm vụ|nội dung|công việc)", re.IGNORECASE)
 _APPENDIX = re.compile(r"^phụ lục\b", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class BodyLine:
-    page: int  # 1-based PDF page
-    text: str  # NFC, whitespace collapsed
-    bold: bool | None = None  # None: not known (no font information)
-    x0: float | None = None  # left edge of the first character (PDF points from the left)
-    x1: float | None = None  # right edge of the last character
-    baseline: float | None = None  # PDF y of the baseline (from the bottom of the page)
-    size: float | None = None  # font size of the first character
-
-
-@dataclass
-class BodyText:
-    lines: list[BodyLine]  # body pages, top to bottom
-    appendix_heading: list[BodyLine] = field(default_factory=list)  # lines above the appendix table
-    body_pages: list[int] = field(default_factory=list)
-    pages_without_text: list[int] = field(default_factory=list)
-    first_appendix_page: int | None = None
-    ocr_pages: list[int] = field(default_factory=list)  # pages read by Tesseract
 
 
 def lines_from_text(text: str, page: int = 1) -> list[BodyLine]:

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from normalizers.text import clean
-from pipeline.records import Cell, PageGrid, Rule
+from core.records import Cell, PageGrid, Rule
+from core.text import clean
 
 
 @dataclass(frozen=True)

@@ -11,22 +11,10 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from normalizers.text import clean, fold
-from pipeline.records import FIELDS, Cell, PageGrid
+from core.records import FIELDS, Cell, PageGrid
+from core.text import clean, fold
+from core.vocabulary import HEADER_VOCABULARY
 
-# Canonical field → printed labels seen in plans (any case, any tone-mark placement).
-HEADER_VOCABULARY: dict[str, list[str]] = {
-    "stt": ["Stt", "TT", "Số TT", "Số thứ tự"],
-    "task": ["Nhiệm vụ", "Nội dung", "Nội dung nhiệm vụ", "Nhiệm vụ cụ thể", "Tên nhiệm vụ", "Nhiệm vụ, giải pháp"],
-    "activity": ["Hoạt động", "Nội dung hoạt động", "Hoạt động cụ thể", "Các hoạt động", "Nội dung công việc"],
-    "output": ["Kết quả/ Sản phẩm", "Kết quả, sản phẩm", "Kết quả - Sản phẩm", "Sản phẩm", "Kết quả",
-               "Sản phẩm đầu ra", "Kết quả đầu ra", "Dự kiến sản phẩm", "Sản phẩm dự kiến", "Hình thức sản phẩm"],
-    "lead": ["Chủ trì", "Cơ quan chủ trì", "Đơn vị chủ trì", "Cơ quan chủ trì thực hiện", "Đơn vị chủ trì thực hiện",
-             "Cơ quan, đơn vị chủ trì", "Chủ trì thực hiện"],
-    "partners": ["Phối hợp", "Cơ quan phối hợp", "Đơn vị phối hợp", "Cơ quan, đơn vị phối hợp", "Phối hợp thực hiện"],
-    "deadline": ["Thời gian", "Thời gian hoàn thành", "Thời hạn hoàn thành", "Thời gian thực hiện", "Thời hạn",
-                 "Tiến độ", "Tiến độ thực hiện", "Tiến độ hoàn thành", "Thời gian triển khai"],
-}
 _CHOICES = {fold(label): name for name, labels in HEADER_VOCABULARY.items() for label in labels}
 _ROMAN = re.compile(r"^(?=[IVXLC])M*(C[MD]|D?C{0,3})(X[CL]|L?X{0,3})(I[XV]|V?I{0,3})\.?$")
 
@@ -66,7 +54,8 @@ def cells_by_position(grid: PageGrid) -> dict[tuple[int, int], Cell]:
 def _is_number_row(grid: PageGrid, at, row: int) -> bool:
     texts = [at[(row, c)].text for c in range(grid.n_cols) if (row, c) in at and at[(row, c)].row == row]
     nums = [t.strip() for t in texts if t.strip()]
-    return len(nums) >= 3 and all(n.isdigit() for n in nums) and [int(n) for n in nums] == list(range(int(nums[0]), int(nums[0]) + len(nums)))
+    return (len(nums) >= 3 and all(n.isdigit() for n in nums)
+            and [int(n) for n in nums] == list(range(int(nums[0]), int(nums[0]) + len(nums))))
 
 
 def grid_to_header(grid: PageGrid, settings) -> HeaderMatch | None:

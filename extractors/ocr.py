@@ -32,12 +32,12 @@ from dataclasses import dataclass, replace
 import cv2
 import numpy as np
 
+from core.records import PageGrid, PageRoute, Rule
 from extractors import ocr_image
-from extractors.header import is_roman
 from extractors.grid import lines_to_tables, rules_to_grids, rules_to_lines, table_to_cells
+from extractors.header import is_roman
 from extractors.ocr_tesseract import OcrUnavailable, Word, check_tesseract, image_to_words
 from normalizers.ocr_correct import correct_cell
-from pipeline.records import PageGrid, Rule
 
 Box = tuple[float, float, float, float]
 
@@ -328,7 +328,7 @@ def ocr_page_to_grids(page: OcrPage, settings) -> tuple[list[PageGrid], OcrText]
         got = source.cell_for(cell, settings.cell_inset)
         return replace(cell, ocr_raw=got.raw, ocr_conf=got.conf) if got else cell
 
-    return [replace(g, source="ocr", cells=[keep_reading(c) for c in g.cells]) for g in grids], source
+    return [replace(g, source=PageRoute.OCR, cells=[keep_reading(c) for c in g.cells]) for g in grids], source
 
 
 # ---- many pages over the cores -------------------------------------------------------------

@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 import pypdfium2 as pdfium
 
-from pipeline.records import Rule
+from core.records import Rule
 
 # Skew is measured on lines at least this fraction of the page's width (or height) long, with
 # pieces from an opening this many points long (a 2° tilted 1-pt rule steps every ~30 pt).

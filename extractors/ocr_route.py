@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from core.records import PageRoute
+
 _BASE = "aăâbcdđeêghiklmnoôơpqrstuưvxy"
 _TONED = ("àáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ")
 VIETNAMESE_LETTERS = frozenset(_BASE + _TONED + "fjwz" + (_BASE + _TONED + "fjwz").upper())
@@ -42,17 +44,17 @@ def text_layer_is_garbage(text: str) -> bool:
     return len(letters) >= MIN_LETTERS_FOR_MARK_TEST and not any(c in MARKED for c in letters)
 
 
-def page_route(n_chars: int, has_images: bool, text: str | None, mode: str) -> str:
-    """"text", "ocr" (no usable text layer; OCR when mode allows) or "scan-error" (mode off).
+def page_route(n_chars: int, has_images: bool, text: str | None, mode: str) -> PageRoute:
+    """TEXT, OCR (no usable text layer; OCR when mode allows) or SCAN_ERROR (mode off).
 
     `text` is read only when needed (pass None to mean "not read"): callers give the page text
     when n_chars > 0."""
     if mode == "force":
-        return "ocr"
+        return PageRoute.OCR
     if n_chars == 0:
         if not has_images:
-            return "text"  # a blank or vector-only page: nothing to OCR
-        return "ocr" if mode == "auto" else "scan-error"
+            return PageRoute.TEXT  # a blank or vector-only page: nothing to OCR
+        return PageRoute.OCR if mode == "auto" else PageRoute.SCAN_ERROR
     if mode == "auto" and text is not None and text_layer_is_garbage(text):
-        return "ocr"
-    return "text"
+        return PageRoute.OCR
+    return PageRoute.TEXT

@@ -41,7 +41,7 @@ class Word:
         return self.top + self.height / 2
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def check_tesseract(lang: str) -> str:
     """The tesseract executable's path; OcrUnavailable when it or the `lang` model is missing."""
     exe = shutil.which("tesseract")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from pipeline.errors import BadInputError
+from core.errors import BadInputError
 
 # Readers accept "%PDF-" within the first KiB and "%%EOF" within the last KiB.
 _HEAD_WINDOW = 1024

@@ -10,7 +10,7 @@ import ctypes
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from pipeline.records import Rule
+from core.records import Rule
 
 
 def page_to_rules(page: pdfium.PdfPage, max_thickness: float, min_length: float) -> list[Rule]:

@@ -6,11 +6,11 @@ Two interchangeable engines build the same PageGrids from the same rules-to-cell
 """
 from __future__ import annotations
 
+from core.errors import BadInputError
+from core.records import PageGrid, PageRoute, Rule
 from extractors.grid import rules_to_grids
 from extractors.pdf_document import OpenedPdf, has_images
 from extractors.rules import page_to_rules
-from pipeline.errors import BadInputError
-from pipeline.records import PageGrid, Rule
 
 
 def _no_text_layer(doc: OpenedPdf, page_no: int, why: str = "OCR is off (read.ocr)") -> BadInputError:
@@ -72,16 +72,16 @@ def pdfium_to_grids(doc: OpenedPdf, settings) -> list[PageGrid]:
                 n_chars = textpage.count_chars()
                 images = has_images(page)
                 route = page_route(n_chars, images, textpage.get_text_range() if n_chars else None, settings.ocr)
-                if route == "scan-error":
+                if route == PageRoute.SCAN_ERROR:
                     raise _no_text_layer(doc, index + 1)
-                rules = page_to_rules(page, settings.max_rule_thickness, settings.min_rule_length) if route == "text" else []
-                if route == "text" and not rules and images and settings.ocr == "auto":
-                    route = "ocr-if-available"  # its table may be in the image; without OCR it is a text page
-                if route.startswith("ocr"):
+                rules = page_to_rules(page, settings.max_rule_thickness, settings.min_rule_length) if route == PageRoute.TEXT else []
+                if route == PageRoute.TEXT and not rules and images and settings.ocr == "auto":
+                    route = PageRoute.OCR_IF_AVAILABLE  # its table may be in the image; without OCR it is a text page
+                if route in (PageRoute.OCR, PageRoute.OCR_IF_AVAILABLE):
                     from extractors import ocr
                     if pool is None:
                         if ocr.ocr_available(settings.ocr_lang) is not None:
-                            if route == "ocr-if-available":
+                            if route == PageRoute.OCR_IF_AVAILABLE:
                                 continue
                             raise BadInputError(doc.path.name, "page has no text layer and OCR is not available "
                                                                "(install tesseract-ocr-vie)", index + 1)

@@ -22,15 +22,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable
 
 import yaml
 from rapidfuzz import fuzz, process
 
-from normalizers.text import clean, fold, is_lower_start
+from core.text import clean, fold, is_lower_start
 
 DEFAULT_PATH = Path(__file__).with_name("data") / "agencies.yaml"
 
@@ -247,7 +247,7 @@ class AgencyRegistry:
     # -- loading --------------------------------------------------------------------------
 
     @classmethod
-    def load(cls, province: str | None = None, path: str | Path | None = None) -> "AgencyRegistry":
+    def load(cls, province: str | None = None, path: str | Path | None = None) -> AgencyRegistry:
         """Read the YAML registry; `province` ("Hưng Yên") fills the {province} templates."""
         path = Path(path) if path is not None else DEFAULT_PATH
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -256,7 +256,7 @@ class AgencyRegistry:
         return cls.from_data(raw, province=province)
 
     @classmethod
-    def from_data(cls, raw: dict, province: str | None = None) -> "AgencyRegistry":
+    def from_data(cls, raw: dict, province: str | None = None) -> AgencyRegistry:
         lex_raw = raw.get("lexicon") or {}
         unknown = set(lex_raw) - _LEXICON_FIELDS
         if unknown:

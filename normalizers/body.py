@@ -1,13 +1,13 @@
 """The plan's body as records: what the province promised, on what authority, and who does what.
 
-    pdf_body_to_records(doc, first_appendix_page) → BodyRecords
+    body_text_to_records(body_text) → BodyRecords   (pipeline.body reads the text from the PDF)
         meta              DocumentMeta        issuing body, number, date, title, year, province, signer
         sections          [Section]           every part/section of the body with its text and pages
         targets           [Target]            measurable targets of the "MỤC TIÊU" part
         references        [Reference]         legal documents cited (deduplicated, with mention counts)
         responsibilities  [Responsibility]    duties of each agency heading of "TỔ CHỨC THỰC HIỆN"
 
-The body is read by `extractors.body_text` (pages before the appendix; the appendix heading
+The body is read by `extractors.body_text` (called from `pipeline.body`) (pages before the appendix; the appendix heading
 for the number and date when the header lacks them), cut into sections by
 `normalizers.body_sections`, and read by `plan_meta`, `targets`, `references`,
 `responsibilities`. Nothing here changes printed text; structured values sit beside it.
@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from extractors.body_text import BodyLine, BodyText, find_first_appendix_page, pdf_to_body_text
+from core.records import BodyLine, BodyText
+from normalizers.agencies import registry_for
 from normalizers.body_sections import ParsedBody, clause_groups, parse_body
 from normalizers.plan_meta import DocumentMeta, document_meta
 from normalizers.references import Reference, Source, find_references
@@ -55,15 +56,10 @@ class BodyRecords:
     ocr_pages: list[int] = field(default_factory=list)  # body (or appendix heading) pages read by Tesseract
 
 
-def _registry(province: str | None):
-    from normalizers.agencies import registry_for
-    return registry_for(province)
-
-
 def default_registry(province: str | None):
     """The agency registry for `province`, or None when it cannot be loaded."""
     try:
-        return _registry(province)
+        return registry_for(province)
     except Exception:
         return None
 
@@ -128,17 +124,3 @@ def lines_to_records(lines: list[BodyLine], appendix_heading: list[BodyLine] | N
     """The same from lines that did not come from a PDF (tests, OCR text)."""
     pages = sorted({ln.page for ln in lines})
     return body_text_to_records(BodyText(lines, appendix_heading or [], pages, []), extra_texts, registry)
-
-
-def pdf_body_to_records(doc, first_appendix_page: int | None, extra_texts: list[tuple[str, str]] | None = None,
-                        registry=AUTO, ocr=None) -> BodyRecords:
-    """Records of the body of an opened plan (`extractors.pdf_document.OpenedPdf`).
-
-    `first_appendix_page` is 1-based (pages before it are the body); None: found with
-    `extractors.body_text.find_first_appendix_page`, else the whole file is body. `extra_texts` are (where, text) pairs,
-    e.g. appendix cells, scanned for references too. `registry` is an AgencyRegistry, None for
-    no agency ids, or "auto" to load the default registry for the plan's province. `ocr` is the read
-    stage's settings: scanned body pages are read by Tesseract when they allow it."""
-    if first_appendix_page is None:
-        first_appendix_page = find_first_appendix_page(doc)
-    return body_text_to_records(pdf_to_body_text(doc, first_appendix_page, ocr), extra_texts, registry)

@@ -15,8 +15,8 @@ import re
 import statistics
 from dataclasses import dataclass, field
 
-from extractors.body_text import BodyLine
-from normalizers.text import clean, fold, is_lower_start
+from core.records import BodyLine
+from core.text import clean, fold, is_lower_start
 
 VN_LOWER = "a-zàáâãèéêìíòóôõùúýăđĩũơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ"
 VN_UPPER = "A-ZÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝĂĐĨŨƠƯẠẢẤẦẨẪẬẮẰẲẴẶẸẺẼẾỀỂỄỆỈỊỌỎỐỒỔỖỘỚỜỞỠỢỤỦỨỪỬỮỰỲỴỶỸ"
@@ -321,7 +321,8 @@ def parse_body(lines: list[BodyLine]) -> ParsedBody:
     end = len(lines)
     for j in range(i, len(lines)):
         head = lines[j].text[:3].lower()
-        if (head in ("nơi", "noi") and fold(lines[j].text).startswith(("nơi nhận", "noi nhan"))) or (j > i and _SIGNATURE.search(lines[j].text) and _upper_ratio(lines[j].text) > 0.6):
+        recipients = head in ("nơi", "noi") and fold(lines[j].text).startswith(("nơi nhận", "noi nhan"))
+        if recipients or (j > i and _SIGNATURE.search(lines[j].text) and _upper_ratio(lines[j].text) > 0.6):
             end = j
             break
     tail = lines[end:]

@@ -2,7 +2,7 @@
 
 `parse_deadline("Quý II/2022")` -> Deadline(kind="quarter", start=2022-04-01, end=2022-06-30, ...).
 
-How it works: the cell is folded (`normalizers.text.fold`: NFC, one tone-mark
+How it works: the cell is folded (`core.text.fold`: NFC, one tone-mark
 placement, lower case, no spaces around "/", ",", "-"), cut into tokens by one
 regular expression (`text_to_tokens`) and read by a small recursive-descent parser
 (`tokens_to_deadline`) whose methods are the productions below. Whatever the
@@ -107,7 +107,7 @@ from datetime import date
 from functools import lru_cache
 from typing import NamedTuple
 
-from normalizers.text import clean, fold
+from core.text import clean, fold
 
 __all__ = ["Deadline", "UNKNOWN", "parse_deadline", "text_to_tokens", "tokens_to_deadline"]
 

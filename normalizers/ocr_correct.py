@@ -112,7 +112,7 @@ class Lexicon:
         path.write_text("\n".join(rows) + "\n", encoding="utf-8")
 
     @classmethod
-    def load(cls, path: Path = DATA) -> "Lexicon":
+    def load(cls, path: Path = DATA) -> Lexicon:
         words, bigrams = Counter(), Counter()
         for line in path.read_text(encoding="utf-8").splitlines():
             parts = line.split("\t")
@@ -361,7 +361,7 @@ def correct_tokens(lines: list[list[tuple[str, float]]], lex: Lexicon | None = N
         for text, conf in line:
             lead, core, trail = _split_edges(text)
             toks.append(_Tok(lead, core, trail, conf, li))
-    for i, tok in enumerate(toks):
+    for i in range(len(toks)):
         _fix_acronym(lex, toks, i)
     toks = [t for t in toks if t.why != "joined"]
     for i, tok in enumerate(toks):
@@ -410,7 +410,7 @@ def _registry_names(path: Path) -> list[str]:
 
 
 def build(seed: Path, out: Path = DATA) -> Lexicon:
-    from extractors.header import HEADER_VOCABULARY
+    from core.vocabulary import HEADER_VOCABULARY
 
     texts = _seed_texts(seed)
     texts += [label for labels in HEADER_VOCABULARY.values() for label in labels]
@@ -427,12 +427,12 @@ def main(argv: list[str] | None = None) -> int:
 
     ap = argparse.ArgumentParser(prog="python -m normalizers.ocr_correct", description="Build the OCR lexicon.")
     ap.add_argument("command", choices=["build"])
-    ap.add_argument("--seed", type=Path, default=None, help="seed plan text (default: $PLAN_SEED or ../shared/seeds/...)")
+    ap.add_argument("--seed", type=Path, default=None, help="seed plan text (default: $PLAN_SEED or tests/fixtures/…seed.txt)")
     ap.add_argument("--out", type=Path, default=DATA)
     args = ap.parse_args(argv)
     root = Path(__file__).resolve().parents[1]
     sys.path.insert(0, str(root))
-    seed = args.seed or Path(os.environ.get("PLAN_SEED") or root.parent / "shared" / "seeds" / "000_c94574fdd647d29f.txt")
+    seed = args.seed or Path(os.environ.get("PLAN_SEED") or root / "tests" / "fixtures" / "hung-yen-2022-196-kh-ubnd.seed.txt")
     lex = build(seed, args.out)
     print(f"{args.out}: {len(lex.words)} words, {len(lex.bigrams)} bigrams")
     return 0

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from normalizers.text import fold
+from core.text import fold
 
 # Words a Vietnamese noun phrase or clause does not end with: a phrase ending
 # with one of them was most likely cut ("Kế hoạch số hóa của" | "UBND tỉnh").

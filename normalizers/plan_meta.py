@@ -12,7 +12,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-from normalizers.text import clean, fold
+from core.text import clean, fold
+from normalizers.dates import DATE, parse_date
+from normalizers.references import find_citations, symbol_parts
 
 _YEAR = re.compile(r"\bnăm\s+((?:19|20)\d{2})\b", re.IGNORECASE)
 _PROVINCE = re.compile(r"\b(?:tỉnh|TỈNH)\s+((?:[A-ZĐÀ-Ỹ][^\s,.;:()]*)(?:\s+[A-ZĐÀ-Ỹ][^\s,.;:()]*){0,2})")
@@ -49,30 +51,6 @@ def province(*texts: str | None) -> str | None:
     """The province named most often after "tỉnh" (title case; "TỈNH HƯNG YÊN" → "Hưng Yên")."""
     names = Counter(m.title() for t in texts if t for m in _PROVINCE.findall(t))
     return names.most_common(1)[0][0] if names else None
-
-
-# "ngày 24/12/2021", "ngày 24 /12/2021", "ngày 24 tháng 12 năm 2021" (spaces allowed anywhere)
-DATE = (r"(?i:ng[àaảáạã]y)\s*(?P<d>\d{1,2})\s*(?:[/.\-]|(?i:tháng))\s*(?P<m>\d{1,2})\s*(?:[/.\-]|(?i:năm))\s*"
-        r"(?P<y>(?:19|20)\d{2})")
-_DATE = re.compile(DATE)
-
-
-def parse_date(text: str) -> date | None:
-    """The first "ngày 24/12/2021" or "ngày 24 tháng 12 năm 2021" (spaces allowed) in `text`."""
-    for m in _DATE.finditer(text or ""):
-        d = match_date(m)
-        if d:
-            return d
-    return None
-
-
-def match_date(m: re.Match) -> date | None:
-    try:
-        if m.group("d") is None:
-            return None
-        return date(int(m.group("y")), int(m.group("m")), int(m.group("d")))
-    except (ValueError, TypeError, IndexError):
-        return None
 
 
 # ---- the document's own metadata, from the body's header block, appendix subtitle and signature ----
@@ -173,7 +151,6 @@ def issuing_body(header_text: str | None) -> str | None:
 def doc_type_from_number(number: str | None) -> str | None:
     if not number:
         return None
-    from normalizers.references import symbol_parts
     code, _ = symbol_parts(re.sub(r"^\d+\s*[-/]\s*(?:(?:19|20)\d{2}\s*/\s*)?", "", number))
     return _DOC_TYPE_CODES.get(code) if code else None
 
@@ -255,7 +232,6 @@ def document_meta(header_lines: list[str], title_lines: list[str], appendix_line
     """Everything the body says about the plan itself. The number and date come from the header
     ("Số: …", "…, ngày … tháng … năm …"), else from the appendix subtitle
     ("(Kèm theo Kế hoạch số 196 /KH-UBND ngày 24 /12/2021 …)")."""
-    from normalizers.references import find_citations
     header = "\n".join(header_lines)
     appendix = " ".join(appendix_lines)
     number, number_src = parse_plan_number(header), "header"

@@ -11,12 +11,12 @@ citation of the same document when there is one. A symbol cited without its type
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Callable, Iterable
 
-from normalizers.plan_meta import DATE, match_date, parse_date  # noqa: F401  (one date grammar for both)
-from normalizers.text import clean, fold
+from core.text import clean, fold
+from normalizers.dates import DATE, match_date, parse_date  # noqa: F401  (one date grammar for both)
 
 _U = "A-ZĐÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝĂĨŨƠƯẠẢẤẦẨẪẬẮẰẲẴẶẸẺẼẾỀỂỄỆỈỊỌỎỐỒỔỖỘỚỜỞỠỢỤỦỨỪỬỮỰỲỴỶỸ"
 

@@ -17,12 +17,13 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from core.text import fold
 from normalizers.body_sections import VN_UPPER, ParsedBody, ParsedSection, clause_groups, split_abbreviation
-from normalizers.text import fold
 
 _NUM = r"\d+(?:[.,]\d+)?"
 _UNIT_WORDS = r"bậc|điểm|hạng|vị trí"
-_RANGE = re.compile(rf"(?i:từ)\s+(?P<a>{_NUM})\s*(?P<ua>%|{_UNIT_WORDS})?\s*(?:(?i:đến)|-|–)\s*(?P<b>{_NUM})\s*(?P<u>%|{_UNIT_WORDS})(?!\w)")
+_RANGE = re.compile(rf"(?i:từ)\s+(?P<a>{_NUM})\s*(?P<ua>%|{_UNIT_WORDS})?\s*"
+                    rf"(?:(?i:đến)|-|–)\s*(?P<b>{_NUM})\s*(?P<u>%|{_UNIT_WORDS})(?!\w)")
 _PCT = re.compile(rf"(?P<a>{_NUM})\s*%")
 # "nằm trong nhóm 20 địa phương dẫn đầu", "top 10 tỉnh, thành phố có chỉ số cao nhất"
 _TOP = re.compile(r"(?i:nhóm|top)\s+(?P<a>\d+)\s+(?P<u>địa phương|tỉnh, thành phố|tỉnh|đơn vị)?"

@@ -5,8 +5,8 @@ import json
 import re
 from dataclasses import asdict, dataclass
 
+from core.records import ACTIVITY_FIELDS, Decision, PageGrid, PageRoute, PageTable, StitchDecision, StitchedTable
 from pipeline import __version__
-from pipeline.records import ACTIVITY_FIELDS, PageGrid, PageTable, StitchDecision, StitchedTable
 
 
 @dataclass
@@ -26,7 +26,7 @@ def _task_no(stt: str) -> int | None:
 def _joined_pages(row, decisions_by_page: dict[int, StitchDecision]) -> list[int]:
     """Pages whose first row was appended to this row."""
     pages = row.pages()
-    return [p for p in pages[1:] if p in decisions_by_page and decisions_by_page[p].decision == "continue_row"]
+    return [p for p in pages[1:] if p in decisions_by_page and decisions_by_page[p].decision == Decision.CONTINUE_ROW]
 
 
 def evidence_text(d: StitchDecision) -> str:
@@ -78,7 +78,7 @@ def stitched_to_extraction(doc_id: str, file_name: str, sha256: str, size_bytes:
                            grids: list[PageGrid], tables: list[PageTable], stitched: StitchedTable, body, normalized,
                            settings) -> Extraction:
     meta = body.meta
-    ocr_grids = [g for g in grids if g.source == "ocr"]
+    ocr_grids = [g for g in grids if g.source == PageRoute.OCR]
     ocr_pages = sorted({g.page_no for g in ocr_grids} | set(body.ocr_pages))
     by_page = {d.page_no: d for d in stitched.decisions}
     index = {id(r): i for i, r in enumerate(stitched.rows)}

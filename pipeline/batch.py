@@ -30,16 +30,16 @@ import signal
 import sys
 import time
 import traceback
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from core.errors import BadInputError
 from pipeline import __version__
 from pipeline.dataset import DATASET_DIR, build_dataset
-from pipeline.errors import BadInputError
 from pipeline.schemas import SCHEMA_VERSION, TABLES
 from pipeline.settings import BatchSettings, Settings
 
@@ -80,7 +80,7 @@ class Limits:
     max_pages: int
 
     @classmethod
-    def of(cls, b: BatchSettings) -> "Limits":
+    def of(cls, b: BatchSettings) -> Limits:
         return cls(float(b.max_seconds_per_document), int(b.max_memory_mb_per_document), int(b.max_pages))
 
 

@@ -16,9 +16,9 @@ import sys
 import time
 from pathlib import Path
 
+from core.errors import BadInputError, SettingsError
 from pipeline import report
 from pipeline.batch import expand
-from pipeline.errors import BadInputError, SettingsError
 from pipeline.settings import Settings
 from pipeline.stages import extract_to_parquet
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from core.records import StitchedTable
 from normalizers.agencies import AgencyRegistry, Mention, registry_for
 from normalizers.deadlines import Deadline, parse_deadline
 from normalizers.plan_meta import DocumentMeta
-from pipeline.records import StitchedTable
 
 
 @dataclass

@@ -125,9 +125,8 @@ def _image_uri(page, dpi: int) -> tuple[str, tuple[int, int]]:
 
 def load_pages(pdf_path: Path, pages: list[int], settings, dpi: int) -> tuple[dict[int, PageView], list[str]]:
     """Render the given pages and re-run read + locate; problems are returned as notes, not raised."""
-    from extractors.appendix import grids_to_page_tables
     from extractors.pdf_document import open_pdf
-    from extractors.text_layer import pdf_to_grids
+    from pipeline.stages import run_stages
 
     notes: list[str] = []
     doc = open_pdf(pdf_path)
@@ -145,8 +144,8 @@ def load_pages(pdf_path: Path, pages: list[int], settings, dpi: int) -> tuple[di
                 page.close()
             views[n] = PageView(n, float(w), float(h), uri, px)
         try:
-            grids = pdf_to_grids(doc, settings.read)
-            tables = grids_to_page_tables(pdf_path.name, grids, settings.locate)
+            located_run = run_stages(pdf_path, settings, until="locate")  # the pipeline's own read + locate
+            grids, tables = located_run.grids, located_run.tables
         except Exception as e:  # e.g. a scanned page this version cannot read: still show the images
             notes.append(f"grid not redrawn: read/locate failed on {pdf_path.name}: {e}")
             grids, tables = [], []
@@ -438,7 +437,7 @@ def _run(args) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except Exception as e:  # BadInputError (unreadable PDF) and the like: one line, not a traceback
-        from pipeline.errors import BadInputError
+        from core.errors import BadInputError
 
         if isinstance(e, BadInputError):
             print(f"FAILED {e}", file=sys.stderr)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from pipeline.errors import SettingsError
+from core.errors import SettingsError
 
 
 class _Validated:
@@ -157,7 +157,7 @@ class Settings:
     batch: BatchSettings = field(default_factory=BatchSettings)
 
     @classmethod
-    def build(cls, value: dict | None = None) -> "Settings":
+    def build(cls, value: dict | None = None) -> Settings:
         value = value or {}
         known = {f.name: f for f in fields(cls)}
         unknown = sorted(set(value) - set(known))
@@ -167,7 +167,7 @@ class Settings:
         return cls(**parts)
 
     @classmethod
-    def from_yaml(cls, path: str | Path) -> "Settings":
+    def from_yaml(cls, path: str | Path) -> Settings:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
         return cls.build(data)
 

@@ -1,45 +1,148 @@
-"""The pipeline, top to bottom. Each stage is one function from a typed record to the next.
+"""The pipeline, top to bottom. The stages are data: `STAGES` is the list the runner walks.
 
     open      path            → OpenedPdf        bad input (not a PDF, encrypted, truncated) stops here
-    read      OpenedPdf       → [PageGrid]        ruling lines → cells, text from the text layer
+    read      OpenedPdf       → [PageGrid]        ruling lines → cells, text from the text layer (or OCR)
     locate    [PageGrid]      → [PageTable]       appendix pages by header; columns → fields
     stitch    [PageTable]     → StitchedTable     merged cells filled, page breaks decided with evidence
     body      body pages      → BodyRecords       metadata (number, date, signer, year, province), sections,
                                                   targets, legal references, responsibilities
     normalize StitchedTable   → Normalized        agencies resolved against the registry, deadlines parsed
     assemble  everything      → Extraction        rows of each output table
-    write     Extraction      → folder of Parquet files (atomic)
+    write     Extraction      → folder of Parquet files (atomic; skipped when the run has no output folder)
+
+Each stage reads what earlier stages left in one `DocumentRun` and adds its own product. The runner
+times every stage; the CLI, the batch workers, the benchmark and the review report all call
+`run_stages`, so the sequence is written once.
 """
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.records import ErrorItem, PageGrid, PageTable, StitchedTable
 from extractors.appendix import grids_to_page_tables
-from extractors.pdf_document import open_pdf
+from extractors.pdf_document import OpenedPdf, open_pdf
 from extractors.text_layer import pdf_to_grids
+from normalizers.body import BodyRecords
 from pipeline.assemble import Extraction, appendix_texts, stitched_to_extraction
-from normalizers.body import pdf_body_to_records
-from pipeline.normalize import table_to_normalized
+from pipeline.body import pdf_body_to_records
+from pipeline.normalize import Normalized, table_to_normalized
 from pipeline.settings import Settings
 from pipeline.stitch import page_tables_to_table
 from pipeline.write import write_extraction
 
 
-def extract(path: str | Path, settings: Settings) -> Extraction:
-    path = Path(path)
-    doc = open_pdf(path)
+@dataclass
+class DocumentRun:
+    """One document's trip through the stages: what each produced, how long it took, what went wrong."""
+    path: Path
+    settings: Settings
+    out_dir: Path | None = None  # where `write` puts OUT/<doc folder>; None: nothing is written
+    doc: OpenedPdf | None = None
+    grids: list[PageGrid] = field(default_factory=list)
+    tables: list[PageTable] = field(default_factory=list)
+    stitched: StitchedTable | None = None
+    body: BodyRecords | None = None
+    normalized: Normalized | None = None
+    extraction: Extraction | None = None
+    folder: Path | None = None  # the written document folder
+    timings: dict[str, float] = field(default_factory=dict)  # stage → seconds
+    errors: list[ErrorItem] = field(default_factory=list)
+
+    def need(self, value, what: str):
+        if value is None:
+            raise RuntimeError(f"stage order: {what} is needed but no earlier stage produced it")
+        return value
+
+
+def _open(run: DocumentRun) -> None:
+    run.doc = open_pdf(run.path)
+
+
+def _read(run: DocumentRun) -> None:
+    run.grids = pdf_to_grids(run.need(run.doc, "the opened PDF"), run.settings.read)
+
+
+def _locate(run: DocumentRun) -> None:
+    run.tables = grids_to_page_tables(run.path.name, run.grids, run.settings.locate)
+
+
+def _stitch(run: DocumentRun) -> None:
+    run.stitched = page_tables_to_table(run.tables, run.settings.stitch)
+
+
+def _body(run: DocumentRun) -> None:
+    stitched = run.need(run.stitched, "the stitched table")
+    run.body = pdf_body_to_records(run.need(run.doc, "the opened PDF"), run.tables[0].page_no,
+                                   extra_texts=appendix_texts(stitched), ocr=run.settings.read)
+
+
+def _normalize(run: DocumentRun) -> None:
+    body = run.need(run.body, "the body records")
+    run.normalized = table_to_normalized(run.need(run.stitched, "the stitched table"), body.meta,
+                                         run.settings.normalize)
+
+
+def _assemble(run: DocumentRun) -> None:
+    doc = run.need(run.doc, "the opened PDF")
+    run.extraction = stitched_to_extraction(
+        run.path.stem, run.path.name, doc.sha256, doc.size_bytes, doc.page_count, run.grids, run.tables,
+        run.need(run.stitched, "the stitched table"), run.need(run.body, "the body records"),
+        run.need(run.normalized, "the normalized table"), run.settings)
+
+
+def _write(run: DocumentRun) -> None:
+    if run.out_dir is not None:
+        run.folder = write_extraction(run.need(run.extraction, "the extraction"), run.out_dir, run.settings.write)
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    run: Callable[[DocumentRun], None]
+
+
+STAGES: tuple[Stage, ...] = (
+    Stage("open", _open),
+    Stage("read", _read),
+    Stage("locate", _locate),
+    Stage("stitch", _stitch),
+    Stage("body", _body),
+    Stage("normalize", _normalize),
+    Stage("assemble", _assemble),
+    Stage("write", _write),
+)
+STAGE_NAMES = tuple(s.name for s in STAGES)
+
+
+def run_stages(path: str | Path, settings: Settings, out_dir: str | Path | None = None,
+               until: str | None = None) -> DocumentRun:
+    """Walk STAGES over one PDF (up to and including `until`), timing each; the PDF is closed at the end.
+
+    Bad input raises `core.errors.BadInputError` from the stage that found it."""
+    if until is not None and until not in STAGE_NAMES:
+        raise ValueError(f"unknown stage {until!r}; stages: {', '.join(STAGE_NAMES)}")
+    run = DocumentRun(Path(path), settings, Path(out_dir) if out_dir is not None else None)
     try:
-        grids = pdf_to_grids(doc, settings.read)
-        tables = grids_to_page_tables(path.name, grids, settings.locate)
-        stitched = page_tables_to_table(tables, settings.stitch)
-        body = pdf_body_to_records(doc, tables[0].page_no, extra_texts=appendix_texts(stitched), ocr=settings.read)
-        normalized = table_to_normalized(stitched, body.meta, settings.normalize)
-        return stitched_to_extraction(path.stem, path.name, doc.sha256, doc.size_bytes, doc.page_count,
-                                      grids, tables, stitched, body, normalized, settings)
+        for stage in STAGES:
+            t0 = time.perf_counter()
+            stage.run(run)
+            run.timings[stage.name] = time.perf_counter() - t0
+            if stage.name == until:
+                break
     finally:
-        doc.close()
+        if run.doc is not None:
+            run.doc.close()
+    return run
+
+
+def extract(path: str | Path, settings: Settings) -> Extraction:
+    run = run_stages(path, settings, until="assemble")
+    return run.need(run.extraction, "the extraction")
 
 
 def extract_to_parquet(path: str | Path, out_dir: str | Path, settings: Settings) -> tuple[Extraction, Path]:
-    extraction = extract(path, settings)
-    return extraction, write_extraction(extraction, out_dir, settings.write)
+    run = run_stages(path, settings, out_dir=out_dir)
+    return run.need(run.extraction, "the extraction"), run.need(run.folder, "the written folder")

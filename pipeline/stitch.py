@@ -11,12 +11,21 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
-from normalizers.phrases import deadline_is_complete, ends_dangling, ends_sentence
-from normalizers.text import is_lower_start, starts_with_digit
-from pipeline.records import (
-    ACTIVITY_FIELDS, Evidence, LogicalCell, LogicalRow, LogicalSection, LogicalTask, PageRow, PageTable,
-    StitchDecision, StitchedTable,
+from core.records import (
+    ACTIVITY_FIELDS,
+    Decision,
+    Evidence,
+    LogicalCell,
+    LogicalRow,
+    LogicalSection,
+    LogicalTask,
+    PageRow,
+    PageTable,
+    StitchDecision,
+    StitchedTable,
 )
+from core.text import is_lower_start, starts_with_digit
+from normalizers.phrases import deadline_is_complete, ends_dangling, ends_sentence
 
 # How strongly an empty cell under a filled one says "this is the rest of the row above":
 # a new activity almost always names its activity, lead and deadline; partners are often blank.
@@ -214,7 +223,8 @@ def _merged_cells_at_top(above: LogicalRow, first: PageRow, last: PageRow) -> tu
             continue
         if not frag.text:
             empty.add(name)
-            ev.append(Evidence("merged_cell_continues", name, 0.0, "empty piece under a filled cell of the same task: value taken from above"))
+            ev.append(Evidence("merged_cell_continues", name, 0.0,
+                               "empty piece under a filled cell of the same task: value taken from above"))
             continue
         votes = _field_votes(name, up, frag.text)
         # The merged cell's text flowed on to this page only if it filled its part of the page before.
@@ -234,7 +244,7 @@ def page_tables_to_table(tables: list[PageTable], settings) -> StitchedTable:
         for j, prow in enumerate(table.rows):
             if j > 0 or i == 0 or b.last_row is None:
                 if j == 0:
-                    decisions.append(StitchDecision(table.page_no, "first_page", 0.0, 1.0, []))
+                    decisions.append(StitchDecision(table.page_no, Decision.FIRST_PAGE, 0.0, 1.0, []))
                 b.row_within_page(prow)
                 continue
             decisions.append(_judge_page_top(b, prow, tables[i - 1], lowest_bottom, settings))
@@ -246,24 +256,25 @@ def _judge_page_top(b: _Builder, first: PageRow, prev: PageTable, lowest_bottom:
     stt = first.text("stt")
     if first.is_section:
         b.add_section(first)
-        return StitchDecision(page, "new_section", 0.0, 1.0, [Evidence("stt_present", "stt", 0.0, f"Stt '{stt}' is a section numeral")])
+        return StitchDecision(page, Decision.NEW_SECTION, 0.0, 1.0,
+                              [Evidence("stt_present", "stt", 0.0, f"Stt '{stt}' is a section numeral")])
     if stt:
         b.add_activity(first, b.add_task(first))
-        return StitchDecision(page, "new_task", 0.0, 1.0, [Evidence("stt_present", "stt", 0.0, f"Stt '{stt}' starts a task")])
+        return StitchDecision(page, Decision.NEW_TASK, 0.0, 1.0, [Evidence("stt_present", "stt", 0.0, f"Stt '{stt}' starts a task")])
     above = b.last_row
     ev = continuation_evidence(above, first, prev, lowest_bottom, settings)
     score = round(sum(e.weight for e in ev), 3)
     if score > settings.threshold:
         b.continue_row(first)
-        return StitchDecision(page, "continue_row", score, _confidence(score), ev)
+        return StitchDecision(page, Decision.CONTINUE_ROW, score, _confidence(score), ev)
     task = b.current_task
     task_text = first.text("task")
     if task is not None and task_text:
         task.text.add(task_text, page)
         ev.append(Evidence("task_text_continues", "task", 0.0, f"task cell continues with '{task_text[:30]}'"))
-        decision = "continue_task"
+        decision = Decision.CONTINUE_TASK
     else:
-        decision = "new_activity"
+        decision = Decision.NEW_ACTIVITY
     empty, continued, merge_ev = _merged_cells_at_top(above, first, prev.rows[-1]) if above.task is task else (set(), set(), [])
     ev.extend(merge_ev)
     for name in continued:

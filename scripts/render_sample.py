@@ -7,7 +7,7 @@ The scanned sample (tests/factory/scan.py: image-only, grey, skewed up to 1°, n
 the first body page and the first SCAN_APPENDIX_PAGES appendix pages, at 200 dpi and JPEG quality
 SCAN_QUALITY, to stay under 3 MB; `dvc repro` takes it through the OCR path.
 
-The seed defaults to $PLAN_SEED, else ../shared/seeds/000_c94574fdd647d29f.txt next to the
+The seed defaults to $PLAN_SEED, else tests/fixtures/hung-yen-2022-196-kh-ubnd.seed.txt in the
 repository. The appendix keeps the original page breaks; the table font size is the largest
 at which every original page fits (see tests/factory/seed.py).
 """
@@ -25,7 +25,6 @@ from tests.factory.render import render_explicit  # noqa: E402
 from tests.factory.scan import scan_pdf  # noqa: E402
 from tests.factory.seed import default_seed_path, load_seed, seed_geometry  # noqa: E402
 
-
 SCAN_SEED = 196
 SCAN_APPENDIX_PAGES = 9
 SCAN_QUALITY = 40
@@ -39,7 +38,7 @@ def scan_sample(src: Path, dst: Path, appendix_pages: list[int]) -> list[float]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--seed", type=Path, default=None, help="seed text file (default: $PLAN_SEED or the shared seed)")
+    ap.add_argument("--seed", type=Path, default=None, help="seed text file (default: $PLAN_SEED or the fixture in tests/fixtures)")
     ap.add_argument("--out", type=Path, default=REPO_ROOT / "data" / "raw" / "hung-yen-2022-196-kh-ubnd.pdf")
     ap.add_argument("--scan-out", type=Path, default=REPO_ROOT / "data" / "raw" / "hung-yen-2022-196-kh-ubnd-scan.pdf")
     ap.add_argument("--no-scan", action="store_true", help="do not write the scanned sample")

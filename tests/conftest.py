@@ -17,11 +17,9 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
 def seed_path() -> Path:
-    """The shared text rendering of the real Hưng Yên 2022 plan (beside the checkout, or $PLAN_SEED)."""
-    env = os.environ.get("PLAN_SEED")
-    if env:
-        return Path(env)
-    return ROOT.parent / "shared" / "seeds" / "000_c94574fdd647d29f.txt"
+    """The text rendering of the real Hưng Yên 2022 plan, kept in tests/fixtures ($PLAN_SEED overrides)."""
+    from tests.factory.seed import default_seed_path
+    return default_seed_path()
 
 
 @pytest.fixture(scope="session")

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from core.text import fold
 from normalizers.agencies import AgencyRegistry, Mention
-from normalizers.text import fold
 from tests.factory.seed import load_seed
 
 PROVINCE = "Hưng Yên"

@@ -1,6 +1,6 @@
 """The plan's body: metadata, sections, targets, legal references and responsibilities.
 
-Expectations for the bundled sample are written from the seed text (../shared/seeds/000_…txt):
+Expectations for the bundled sample are written from the seed text (tests/fixtures/hung-yen-2022-196-kh-ubnd.seed.txt):
 its header block, "II. MỤC TIÊU", the documents it cites and the 16 headings of
 "III. TỔ CHỨC THỰC HIỆN". Page numbers are those of the rendered sample PDF.
 """
@@ -12,14 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from extractors.body_text import BodyLine, find_first_appendix_page, lines_from_text
+from core.records import BodyLine
+from extractors.body_text import find_first_appendix_page, lines_from_text
 from extractors.pdf_document import open_pdf
-from normalizers.body import BodyRecords, lines_to_records, pdf_body_to_records
+from normalizers.body import BodyRecords, lines_to_records
 from normalizers.body_sections import parse_body, split_abbreviation
-from normalizers.plan_meta import (issue_place, issuing_body, parse_issue_date, parse_plan_number, recipients,
-                                   signature)
+from normalizers.plan_meta import issue_place, issuing_body, parse_issue_date, parse_plan_number, recipients, signature
 from normalizers.references import find_citations, issuer_from_symbol, parse_date
 from normalizers.targets import segment_targets, segments
+from pipeline.body import pdf_body_to_records
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "raw" / "hung-yen-2022-196-kh-ubnd.pdf"
@@ -130,7 +131,8 @@ def test_sections_with_pages(rec):
 
 def test_every_seed_paragraph_is_one_section_paragraph(rec, seed_file):
     """Paragraphs wrap over lines and pages in the PDF; each comes back whole, exactly as in the seed."""
-    from tests.factory.seed import parse_body as parse_seed_body, split_seed
+    from tests.factory.seed import parse_body as parse_seed_body
+    from tests.factory.seed import split_seed
     body, _, _ = split_seed(seed_file.read_text(encoding="utf-8"))
     seed_paras = [b.text for b in parse_seed_body(body) if b.kind == "para" and not b.text.startswith("Nơi nhận")]
     ours = [p for s in rec.sections for p in s.text.split("\n") if p]

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from normalizers.deadlines import (UNKNOWN, Deadline, _parse_uncached, parse_deadline, text_to_tokens)
-from normalizers.text import fold
+from core.text import fold
+from normalizers.deadlines import UNKNOWN, Deadline, _parse_uncached, parse_deadline, text_to_tokens
 from tests.factory.seed import load_seed
 
 PLAN_YEAR = 2022  # the seed plan: Hưng Yên, 196/KH-UBND, "NĂM 2022"

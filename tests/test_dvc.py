@@ -26,7 +26,7 @@ def test_dvc_repro_fresh_then_noop_then_new_pdf(tmp_path):
     repo = tmp_path / "repo"
     tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
     for rel in tracked:
-        if rel.split("/")[0] in {"pipeline", "extractors", "normalizers", "data", ".dvc"} or rel in {
+        if rel.split("/")[0] in {"core", "pipeline", "extractors", "normalizers", "data", ".dvc"} or rel in {
                 "dvc.yaml", "params.yaml", ".dvcignore", ".gitignore"}:
             (repo / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / rel, repo / rel)

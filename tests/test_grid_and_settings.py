@@ -4,9 +4,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from core.errors import SettingsError
+from core.records import Rule
 from extractors.grid import lines_to_tables, rules_to_lines, table_to_cells
-from pipeline.errors import SettingsError
-from pipeline.records import Rule
 from pipeline.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]

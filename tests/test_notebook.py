@@ -23,10 +23,10 @@ def _outputs(nb, kind: str) -> list:
 
 def test_notebook_runs_and_draws_the_deadline_chart(tmp_path, monkeypatch):
     try:
+        import ipykernel  # noqa: F401  (the kernel runs this interpreter)
         import nbformat
         from nbclient import NotebookClient
         from nbclient.exceptions import CellExecutionError
-        import ipykernel  # noqa: F401  (the kernel runs this interpreter)
     except ImportError as e:
         pytest.fail(f"{e.name} is missing: run scripts/setup.sh (requirements.txt)")
     monkeypatch.setenv("PLAN_DATA", str(tmp_path / "processed"))

@@ -16,13 +16,13 @@ import pytest
 from PIL import Image, ImageDraw
 from rapidfuzz.distance import Levenshtein
 
+from core.errors import BadInputError, SettingsError
 from extractors import ocr, ocr_image
 from extractors.grid import lines_to_tables, rules_to_grids, rules_to_lines, table_to_cells
 from extractors.ocr_route import page_route, text_layer_is_garbage
 from extractors.rules import page_to_rules
 from extractors.text_layer import _PdfiumText
 from normalizers.ocr_correct import correct_cell
-from pipeline.errors import BadInputError, SettingsError
 from pipeline.settings import ReadSettings, Settings
 from pipeline.stages import extract
 from tests.compare import break_differences

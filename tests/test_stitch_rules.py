@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.records import FIELDS, Fragment, PageRow, PageTable
+from core.records import FIELDS, Fragment, PageRow, PageTable
 from pipeline.settings import StitchSettings
 from pipeline.stitch import page_tables_to_table, word_joins
 

@@ -1,9 +1,9 @@
 """Normalisers used by the extractor: folding for comparison, phrase completeness, header vocabulary."""
 import pytest
 
+from core.text import clean, fold, is_lower_start
 from extractors.header import is_roman, label_to_field
 from normalizers.phrases import deadline_is_complete, ends_dangling
-from normalizers.text import clean, fold, is_lower_start
 
 
 @pytest.mark.parametrize("a, b", [

@@ -43,7 +43,7 @@ class TableStyle:
     section_row_span: bool = True
 
     @classmethod
-    def from_spec(cls, spec: PlanSpec) -> "TableStyle":
+    def from_spec(cls, spec: PlanSpec) -> TableStyle:
         if tuple(spec.columns) != FIELDS:
             raise NotImplementedError("the factory prints all seven columns in canonical order")
         return cls(tuple(spec.header[f] for f in FIELDS), spec.number_row,

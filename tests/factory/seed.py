@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 from .geometry import PageGeometry
 from .pages import AppendixPage, PhysRow, TableStyle, fits
@@ -25,7 +26,8 @@ from .table import norm, section_cells
 from .truth import build_truth
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SEED_NAME = "000_c94574fdd647d29f.txt"
+# A copy of the reference plan's text rendering, kept in the repository so a fresh clone needs nothing beside it.
+SEED_FILE = REPO_ROOT / "tests" / "fixtures" / "hung-yen-2022-196-kh-ubnd.seed.txt"
 
 # Page-top decisions, read by a person from the original document. Key: appendix page k
 # (0-based, in block order); value: what the first data row of that page is. Every other
@@ -46,9 +48,9 @@ _ITEM = re.compile(r"^[a-zđ]\) ")  # "a) ...", "đ) ...": a new point, not a cu
 
 
 def default_seed_path() -> Path:
-    """$PLAN_SEED, else ../shared/seeds/<seed> next to the repository."""
+    """$PLAN_SEED, else the fixture in tests/fixtures."""
     env = os.environ.get("PLAN_SEED")
-    return Path(env) if env else REPO_ROOT.parent / "shared" / "seeds" / SEED_NAME
+    return Path(env) if env else SEED_FILE
 
 
 def seed_decision(k: int) -> str:

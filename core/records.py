@@ -6,6 +6,48 @@ Coordinates are PDF points with the origin at the TOP-left of the page
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    """A document's outcome. OK means complete: every check of the tables passed."""
+    OK = "ok"
+    PARTIAL = "partial"  # read, but something named in the errors is missing
+    FAILED = "failed"  # nothing usable was written
+
+
+class Severity(StrEnum):
+    INFO = "info"
+    WARNING = "warning"  # an oddity of the document that does not make its tables incomplete
+    ERROR = "error"  # something the output lacks, or a stage that could not finish
+
+
+@dataclass(frozen=True)
+class ErrorItem:
+    """One problem a stage found: where (stage, page) and what."""
+    stage: str
+    message: str
+    severity: Severity = Severity.WARNING
+    page: int | None = None  # 1-based PDF page, when the problem has one
+
+
+class Decision(StrEnum):
+    """What the first data row of an appendix page is, relative to the row above it."""
+    FIRST_PAGE = "first_page"
+    CONTINUE_ROW = "continue_row"  # the row cut by the page break goes on
+    CONTINUE_TASK = "continue_task"  # the task text goes on, a new activity starts
+    NEW_ACTIVITY = "new_activity"
+    NEW_TASK = "new_task"
+    NEW_SECTION = "new_section"
+
+
+class PageRoute(StrEnum):
+    """How a page is read."""
+    TEXT = "text"  # the PDF's text layer
+    OCR = "ocr"  # Tesseract on the page image
+    OCR_IF_AVAILABLE = "ocr-if-available"  # text layer without rules but with images: the table may be a picture
+    SCAN_ERROR = "scan-error"  # an image-only page while OCR is off
+
 
 FIELDS = ("stt", "task", "activity", "output", "lead", "partners", "deadline")
 ACTIVITY_FIELDS = ("activity", "output", "lead", "partners", "deadline")
@@ -45,7 +87,7 @@ class PageGrid:
     ys: list[float]  # row boundaries, top to bottom
     cells: list[Cell]
     line_pitch: float = 14.0  # typical distance between text lines in this table
-    source: str = "text"  # "text" (the PDF's text layer) or "ocr" (read from the page image)
+    source: PageRoute = PageRoute.TEXT  # TEXT (the PDF's text layer) or OCR (read from the page image)
 
     @property
     def n_rows(self) -> int:
@@ -108,7 +150,7 @@ class Evidence:
 @dataclass
 class StitchDecision:
     page_no: int  # the page whose first data row was judged
-    decision: str  # continue_row | continue_task | new_activity | new_task | new_section | first_page
+    decision: Decision
     score: float
     confidence: float  # 0.5 .. 1.0
     evidence: list[Evidence] = field(default_factory=list)
@@ -150,7 +192,7 @@ class LogicalTask:
     stt: LogicalCell
     text: LogicalCell
     page_no: int  # page of its first row
-    rows: list["LogicalRow"] = field(default_factory=list)
+    rows: list[LogicalRow] = field(default_factory=list)
 
 
 @dataclass
@@ -176,3 +218,26 @@ class StitchedTable:
     tasks: list[LogicalTask]
     rows: list[LogicalRow]
     decisions: list[StitchDecision]
+
+
+# ---- the plan's body (pages before the appendix), as lines of text ----
+
+@dataclass(frozen=True)
+class BodyLine:
+    page: int  # 1-based PDF page
+    text: str  # NFC, whitespace collapsed
+    bold: bool | None = None  # None: not known (no font information)
+    x0: float | None = None  # left edge of the first character (PDF points from the left)
+    x1: float | None = None  # right edge of the last character
+    baseline: float | None = None  # PDF y of the baseline (from the bottom of the page)
+    size: float | None = None  # font size of the first character
+
+
+@dataclass
+class BodyText:
+    lines: list[BodyLine]  # body pages, top to bottom
+    appendix_heading: list[BodyLine] = field(default_factory=list)  # lines above the appendix table
+    body_pages: list[int] = field(default_factory=list)
+    pages_without_text: list[int] = field(default_factory=list)
+    first_appendix_page: int | None = None
+    ocr_pages: list[int] = field(default_factory=list)  # pages read by Tesseract
