@@ -1,17 +1,12 @@
 """`ok` means complete: the checks of pipeline/completeness.py on hand-made tables and on the samples."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from core.records import FIELDS, Fragment, LogicalCell, LogicalSection, PageGrid, PageRow, PageTable, Severity, StitchedTable
 from pipeline.completeness import check_numbering, check_pages, check_placement, section_ordinal, task_number
-from pipeline.settings import Settings, StitchSettings
-from pipeline.stages import run_stages
+from pipeline.settings import StitchSettings
 from pipeline.stitch import page_tables_to_table
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def _row(page: int, texts: list[str], bottom: float = 10) -> PageRow:
@@ -91,9 +86,8 @@ def test_a_hole_in_the_appendix_pages_is_reported():
     assert [(e.page, "not recognised" in e.message) for e in errors] == [(5, True)]
 
 
-def test_born_digital_sample_is_ok_and_body_oddities_are_warnings():
-    run = run_stages(ROOT / "data/raw/hung-yen-2022-196-kh-ubnd.pdf", Settings.from_yaml(ROOT / "params.yaml"), until="check")
-    doc = run.extraction.tables["document"][0]
+def test_born_digital_sample_is_ok_and_body_oddities_are_warnings(sample_run):
+    doc = sample_run.extraction.tables["document"][0]
     assert doc["status"] == "ok" and doc["errors"] == []
     assert any("printed twice" in w for w in doc["warnings"])  # a body oddity: reported, not a downgrade
     assert {p["severity"] for p in doc["problems"]} == {"warning"}
