@@ -12,7 +12,9 @@ rules:
     of them either lost its table or could not be read;
   * the numbering runs without gaps: sections I, II, III… (or A, B, C…), tasks 1, 2, 3… within
     a section or straight through, sub-numbers 1.1, 1.2… under their task;
-  * the last appendix page does not end mid-row at the end of the file (a cut-off file).
+  * the last appendix page does not end mid-row at the end of the file (a cut-off file);
+  * every page object in the file was reachable (PDFium repairs a broken page tree by leaving
+    pages out, silently).
 """
 from __future__ import annotations
 
@@ -139,11 +141,22 @@ def check_pages(tables: list[PageTable], grids: list[PageGrid], page_count: int)
         why = "its ruled table was not recognised" if page in with_grid else "no table was read on it"
         errors.append(_error(f"page {page} lies inside the appendix (pages {appendix[0]}-{appendix[-1]}) "
                              f"but was not read as part of it: {why}", page))
-    if tables and appendix[-1] == page_count:
-        last = tables[-1]
-        if last.rows and last.rows[-1].bottom >= last.page_height - 1.0:
-            errors.append(_error("the table runs off the last page of the file: the file may be cut short", page_count))
+    if tables and appendix[-1] == page_count and len(tables) > 1:
+        # A row cut by the end of the file: the last page's table reaches as low as the lowest table
+        # and its last row's text runs down to the cell bottom (Word fills a cut cell to the page end).
+        last, lowest = tables[-1], max(t.table_bottom for t in tables)
+        cut = last.rows and any(f.fills_bottom for f in last.rows[-1].fragments.values())
+        if cut and lowest - last.table_bottom <= last.line_height:
+            errors.append(_error("the table's last row runs off the last page of the file: the file may be cut short",
+                                 page_count))
     return errors
+
+
+def check_page_objects(page_objects: int, page_count: int) -> list[ErrorItem]:
+    if page_objects > page_count:
+        return [_error(f"the file holds {page_objects} page objects but only {page_count} pages could be read: "
+                       f"{page_objects - page_count} page(s) lost to damage")]
+    return []
 
 
 def check_numbering(stitched: StitchedTable) -> list[ErrorItem]:
@@ -188,6 +201,8 @@ def _section_breaks(stitched: StitchedTable, scheme) -> list[ErrorItem]:
     return errors
 
 
-def check_table(grids: list[PageGrid], tables: list[PageTable], stitched: StitchedTable, page_count: int) -> list[ErrorItem]:
+def check_table(grids: list[PageGrid], tables: list[PageTable], stitched: StitchedTable, page_count: int,
+                page_objects: int = 0) -> list[ErrorItem]:
     """Every completeness check, in document order of what they describe."""
-    return check_pages(tables, grids, page_count) + check_placement(tables, stitched) + check_numbering(stitched)
+    return (check_page_objects(page_objects, page_count) + check_pages(tables, grids, page_count)
+            + check_placement(tables, stitched) + check_numbering(stitched))

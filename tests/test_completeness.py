@@ -91,3 +91,34 @@ def test_born_digital_sample_is_ok_and_body_oddities_are_warnings(sample_run):
     assert doc["status"] == "ok" and doc["errors"] == []
     assert any("printed twice" in w for w in doc["warnings"])  # a body oddity: reported, not a downgrade
     assert {p["severity"] for p in doc["problems"]} == {"warning"}
+
+
+def test_pages_lost_from_a_damaged_page_tree_make_the_document_partial(tmp_path, params):
+    """Seven page references cut from the page tree (and its /Count): PDFium reads 29 pages without a word."""
+    import re
+
+    from pipeline.stages import run_stages
+    from tests.conftest import SAMPLE_PDF
+
+    data = SAMPLE_PDF.read_bytes()
+    kids = re.search(rb"/Kids\s*\[([^\]]*)\]", data)
+    refs = re.findall(rb"\d+ 0 R", kids.group(1))
+    count = re.search(rb"/Count (\d+)", data)
+    assert count and int(count.group(1)) == len(refs) == 36
+    short = b"/Kids [ " + b" ".join(refs[:-7]) + b" ]"
+    data = data[:kids.start()] + short.ljust(len(kids.group(0))) + data[kids.end():]
+    damaged = tmp_path / "damaged.pdf"
+    damaged.write_bytes(data.replace(b"/Count 36", b"/Count 29"))
+    doc = run_stages(damaged, params, until="check").extraction.tables["document"][0]
+    assert doc["status"] == "partial"
+    assert doc["errors"] == ["the file holds 36 page objects but only 29 pages could be read: 7 page(s) lost to damage"]
+
+
+def test_page_objects_are_counted_once_and_pages_trees_are_not_pages():
+    from extractors.page_objects import count_page_objects
+
+    data = (b"%PDF-1.4\n1 0 obj << /Type /Pages /Kids [2 0 R 3 0 R] /Count 2 >> endobj\n"
+            b"2 0 obj << /Type /Page /Parent 1 0 R >> endobj\n3 0 obj <</Type/Page/Parent 1 0 R>> endobj\n"
+            b"2 0 obj << /Type /Page /Parent 1 0 R /Rotate 90 >> endobj\n"  # an incremental update of page 2
+            b"4 0 obj << /Length 20 >> stream\n/Type /Page inside a stream\nendstream endobj\n%%EOF")
+    assert count_page_objects(data) == 2
