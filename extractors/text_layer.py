@@ -7,6 +7,8 @@ Two interchangeable engines build the same PageGrids from the same rules-to-cell
 from __future__ import annotations
 
 import ctypes
+import math
+from collections import Counter
 
 import pypdfium2.raw as pdfium_c
 
@@ -166,6 +168,22 @@ def pdfium_to_grids(doc: OpenedPdf, settings) -> list[PageGrid]:
     return grids
 
 
+def _plumber_turn(page) -> str | None:
+    """Why pdfminer's layout of this page cannot be trusted for cells, or None: a /Rotate (its
+    rotated char positions are off by a little), or text drawn turned (its words come out
+    letter by letter)."""
+    rotation = int(page.rotation or 0) % 360
+    if rotation:
+        return f"page is rotated (/Rotate {rotation})"
+    votes: Counter[int] = Counter()
+    for ch in page.chars:
+        if ch["text"].strip():
+            a, b = ch["matrix"][:2]
+            votes[int(round(math.degrees(math.atan2(b, a)) / 90)) % 4 * 90] += 1
+    angle = votes.most_common(1)[0][0] if votes else 0
+    return f"its text is drawn turned by {angle}°" if angle else None
+
+
 def pdfplumber_to_grids(doc: OpenedPdf, settings) -> list[PageGrid]:
     import pdfplumber  # only this engine needs it; importing it costs ~80 ms of start-up
 
@@ -174,13 +192,17 @@ def pdfplumber_to_grids(doc: OpenedPdf, settings) -> list[PageGrid]:
         for index, page in enumerate(pdf.pages):
             if not page.chars and page.images:
                 raise _no_text_layer(doc, index + 1, "the pdfplumber engine does not OCR (use read.engine: pdfium)")
-            rules = []
+            rules: list[Rule] = []
             for e in page.edges:
                 if e["orientation"] == "h" and e["x1"] - e["x0"] >= settings.min_rule_length:
                     rules.append(Rule("h", e["top"], e["x0"], e["x1"]))
                 elif e["orientation"] == "v" and e["bottom"] - e["top"] >= settings.min_rule_length:
                     rules.append(Rule("v", e["x0"], e["top"], e["bottom"]))
             if rules:
+                turned = _plumber_turn(page)
+                if turned:
+                    raise BadInputError(doc.path.name, f"{turned}: the pdfplumber engine reads only upright, "
+                                                       "unrotated pages (use read.engine: pdfium)", index + 1)
                 grids.extend(rules_to_grids(index + 1, float(page.width), float(page.height), rules, _PlumberText(page), settings))
     return grids
 
