@@ -249,7 +249,10 @@ def read_page(doc: OpenedPdf, index: int) -> Iterator[tuple[pdfium.PdfPage, pdfi
             left, bottom, right, top = page.get_bbox()
         except pdfium.PdfiumError:
             left, bottom, right, top = page.get_mediabox()
-        yield page, textpage, PageFrame(rotation, left, bottom, right, top)
+        try:
+            yield page, textpage, PageFrame(rotation, left, bottom, right, top)
+        except pdfium.PdfiumError as e:  # a broken object on the page: bad input, not a bug
+            raise BadInputError(doc.path.name, f"cannot read the page ({e})", index + 1) from None
     finally:
         if textpage is not None:
             textpage.close()
