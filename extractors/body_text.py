@@ -101,16 +101,19 @@ def find_first_appendix_page(doc: OpenedPdf) -> int | None:
     return None
 
 
-def ocr_page_lines(doc: OpenedPdf, page_no: int, lang: str, dpi: int) -> list[BodyLine]:
+def ocr_page_lines(doc: OpenedPdf, page_no: int, lang: str, dpi: int, max_pixels: int | None = None) -> list[BodyLine]:
     """A scanned page read whole by Tesseract (automatic layout, so the two-column national header
     comes out as lines too), each line corrected like OCR'd table cells; no font information."""
-    from extractors.ocr_image import page_to_gray
+    from extractors.ocr_image import DEFAULT_MAX_RENDER_PIXELS, page_to_gray_limited
     from extractors.ocr_tesseract import image_to_words
     from normalizers.ocr_correct import correct_cell
 
     page = load_page(doc, page_no - 1)
     try:
-        words = image_to_words(page_to_gray(page, dpi), lang=lang, psm=3, dpi=dpi)
+        gray, used = page_to_gray_limited(page, dpi, max_pixels or DEFAULT_MAX_RENDER_PIXELS)
+        if used < dpi:
+            doc.warn("body", f"page rendered at {used:.0f} dpi instead of {dpi} for OCR (read.max_render_pixels)", page_no)
+        words = image_to_words(gray, lang=lang, psm=3, dpi=int(round(used)))
     finally:
         page.close()
     by_line: dict[tuple, list] = {}
@@ -147,7 +150,7 @@ def pdf_to_body_text(doc: OpenedPdf, first_appendix_page: int | None, ocr=None) 
         if not use_ocr:
             return []
         ocr_done.append(p)
-        return ocr_page_lines(doc, p, ocr.ocr_lang, ocr.ocr_dpi)
+        return ocr_page_lines(doc, p, ocr.ocr_lang, ocr.ocr_dpi, getattr(ocr, "max_render_pixels", None))
 
     lines: list[BodyLine] = []
     empty: list[int] = []

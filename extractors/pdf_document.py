@@ -38,7 +38,7 @@ _HEAD_WINDOW = 1024
 _STRUCTURE = re.compile(rb"\d+\s+\d+\s+obj\b|\bendobj\b|\bstartxref\b|\btrailer\b|\bxref\b")
 # Characters looked at to find the direction of a page's text (spread over the page).
 _ANGLE_SAMPLES = 400
-_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"),
+_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO, named pipe"), (stat.S_ISSOCK, "a socket"),
           (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
 
 
@@ -73,13 +73,13 @@ def _read_regular_file(path: Path) -> bytes:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except OSError as e:
         if os.path.isdir(path):
-            raise BadInputError(name, "not a PDF file (a directory)") from None
+            raise BadInputError(name, "not a regular file (a directory)") from None
         raise BadInputError(name, f"cannot read file ({e.strerror or e})") from None
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
-            kind = next((k for test, k in _KINDS if test(mode)), "not a regular file")
-            raise BadInputError(name, f"not a PDF file ({kind})")
+            kind = next((k for test, k in _KINDS if test(mode)), "a special file")
+            raise BadInputError(name, f"not a regular file ({kind})")
         with os.fdopen(fd, "rb", closefd=True) as f:
             fd = -1
             return f.read()
