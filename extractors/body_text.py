@@ -17,9 +17,12 @@ import pypdfium2.raw as pdfium_c
 
 from core.records import BodyLine, BodyText
 from core.text import clean, fold
-from extractors.pdf_document import OpenedPdf
+from extractors.pdf_document import OpenedPdf, load_page, read_page
 
-_LINE = re.compile(r"[^\r\n]+")
+# A printed line: PDFium's text up to a line break, or up to a hyphen it marked (U+FFFE) at a line
+# end and joined to the next line itself ("QĐ-" | "UBND"): that is two printed lines, kept apart
+# here so each has its own position; the marked hyphen ends the first one as "-".
+_LINE = re.compile(r"[^\r\n\ufffe\x02]*[\ufffe\x02]|[^\r\n\ufffe\x02]+")
 _BOLD_WEIGHT = 600
 # The table header under the appendix heading: "Stt | Nhiệm vụ | …" / "TT | Nội dung | …".
 _TABLE_HEADER = re.compile(r"^(?:stt|tt)\b.*\b(?:nhiệm vụ|nội dung|công việc)", re.IGNORECASE)
@@ -49,9 +52,7 @@ def _font_is_bold(tp, index: int) -> bool | None:
 def page_lines(doc: OpenedPdf, page_no: int) -> list[BodyLine]:
     """The printed lines of one page (1-based), with bold/position read from the first,
     middle and last character of each line."""
-    page = doc.pdf[page_no - 1]
-    tp = page.get_textpage()
-    try:
+    with read_page(doc, page_no - 1) as (_page, tp, frame):
         n = tp.count_chars()
         if n <= 0:
             return []
@@ -72,29 +73,22 @@ def page_lines(doc: OpenedPdf, page_no: int) -> list[BodyLine]:
             picks = sorted({a, (a + b) // 2, b})
             votes = [v for v in (_font_is_bold(raw, i) for i in picks) if v is not None]
             bold = (sum(votes) * 2 > len(votes)) if votes else None
-            left = tp.get_charbox(a, loose=True)[0]
-            right = tp.get_charbox(b, loose=True)[2]
+            # Positions in the reading frame; the baseline counted from the frame's bottom (PDF-like).
+            left = frame.box(*tp.get_charbox(a, loose=True))[0]
+            right = frame.box(*tp.get_charbox(b, loose=True))[2]
             base = None
             if pdfium_c.FPDFText_GetCharOrigin(raw, a, ctypes.byref(x), ctypes.byref(y)):
-                base = y.value
+                base = frame.height - frame.point(x.value, y.value)[1]
             size = pdfium_c.FPDFText_GetFontSize(raw, a) or None
             out.append(BodyLine(page_no, s, bold, left, right, base, size))
         return out
-    finally:
-        tp.close()
-        page.close()
 
 
 def find_first_appendix_page(doc: OpenedPdf) -> int | None:
     """The first page with a "Phụ lục" line followed by a table header ("Stt … Nhiệm vụ")."""
     for index in range(doc.page_count):
-        page = doc.pdf[index]
-        tp = page.get_textpage()
-        try:
+        with read_page(doc, index) as (_page, tp, _frame):
             lines = [clean(ln) for ln in tp.get_text_range().splitlines() if clean(ln)]
-        finally:
-            tp.close()
-            page.close()
         seen = False
         for ln in lines[:40]:
             head = ln[:3].lower()
@@ -107,16 +101,19 @@ def find_first_appendix_page(doc: OpenedPdf) -> int | None:
     return None
 
 
-def ocr_page_lines(doc: OpenedPdf, page_no: int, lang: str, dpi: int) -> list[BodyLine]:
+def ocr_page_lines(doc: OpenedPdf, page_no: int, lang: str, dpi: int, max_pixels: int | None = None) -> list[BodyLine]:
     """A scanned page read whole by Tesseract (automatic layout, so the two-column national header
     comes out as lines too), each line corrected like OCR'd table cells; no font information."""
-    from extractors.ocr_image import page_to_gray
+    from extractors.ocr_image import DEFAULT_MAX_RENDER_PIXELS, page_to_gray_limited
     from extractors.ocr_tesseract import image_to_words
     from normalizers.ocr_correct import correct_cell
 
-    page = doc.pdf[page_no - 1]
+    page = load_page(doc, page_no - 1)
     try:
-        words = image_to_words(page_to_gray(page, dpi), lang=lang, psm=3, dpi=dpi)
+        gray, used = page_to_gray_limited(page, dpi, max_pixels or DEFAULT_MAX_RENDER_PIXELS)
+        if used < dpi:
+            doc.warn("body", f"page rendered at {used:.0f} dpi instead of {dpi} for OCR (read.max_render_pixels)", page_no)
+        words = image_to_words(gray, lang=lang, psm=3, dpi=int(round(used)))
     finally:
         page.close()
     by_line: dict[tuple, list] = {}
@@ -153,7 +150,7 @@ def pdf_to_body_text(doc: OpenedPdf, first_appendix_page: int | None, ocr=None) 
         if not use_ocr:
             return []
         ocr_done.append(p)
-        return ocr_page_lines(doc, p, ocr.ocr_lang, ocr.ocr_dpi)
+        return ocr_page_lines(doc, p, ocr.ocr_lang, ocr.ocr_dpi, getattr(ocr, "max_render_pixels", None))
 
     lines: list[BodyLine] = []
     empty: list[int] = []
