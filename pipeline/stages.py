@@ -110,7 +110,7 @@ def _check(run: DocumentRun) -> None:
     body = run.need(run.body, "the body records")
     run.errors += check_table(run.grids, run.tables, run.need(run.stitched, "the stitched table"), doc.page_count,
                               count_page_objects(doc.path.read_bytes()))
-    run.errors += [_as_item(w, "body") for w in body.warnings]
+    run.errors += doc.warnings + [_as_item(w, "body") for w in body.warnings]
     errors = [e for e in run.errors if e.severity == Severity.ERROR]
     document = extraction.tables["document"][0]
     document.update({
