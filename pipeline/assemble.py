@@ -5,7 +5,7 @@ import json
 import re
 from dataclasses import asdict, dataclass
 
-from core.records import ACTIVITY_FIELDS, Decision, PageGrid, PageRoute, PageTable, StitchDecision, StitchedTable
+from core.records import ACTIVITY_FIELDS, Decision, PageGrid, PageRoute, PageTable, Severity, StitchDecision, StitchedTable
 from pipeline import __version__
 
 
@@ -120,7 +120,8 @@ def stitched_to_extraction(doc_id: str, file_name: str, sha256: str, size_bytes:
     } for d in stitched.decisions]
     orphan_rows = sum(1 for r in stitched.rows if r.task is None)
     errors = [f"{orphan_rows} activity row(s) before the first numbered task"] if orphan_rows else []
-    errors += body.warnings
+    # body oddities (info/warning) do not downgrade the status; the integrator gives them a column
+    errors += [w.message for w in body.warnings if w.severity == Severity.ERROR]
     labels = next((t.header_labels for t in tables if t.header_labels), {})
     document = [{
         "doc_id": doc_id, "file_name": file_name, "sha256": sha256, "size_bytes": size_bytes,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from core.records import BodyLine
+from core.records import BodyLine, Severity
 from extractors.body_text import find_first_appendix_page, lines_from_text
 from extractors.pdf_document import open_pdf
 from normalizers.body import BodyRecords, lines_to_records
@@ -126,7 +126,8 @@ def test_sections_with_pages(rec):
     got = [(s.path, s.title, s.page_start, s.page_end, s.paragraph_count) for s in rec.sections]
     assert got == SECTIONS
     assert [s.seq for s in rec.sections] == list(range(1, len(SECTIONS) + 1))
-    assert any("numeral II printed twice" in w for w in rec.warnings)
+    twice = [w for w in rec.warnings if "numeral II printed twice" in w.message]
+    assert len(twice) == 1 and twice[0].severity == Severity.WARNING and twice[0].stage == "body"
 
 
 def test_every_seed_paragraph_is_one_section_paragraph(rec, seed_file):
@@ -561,7 +562,7 @@ def test_plain_text_plan():
 def test_no_text_gives_empty_records_with_warnings():
     got = lines_to_records([])
     assert (got.sections, got.targets, got.references, got.responsibilities) == ([], [], [], [])
-    assert "plan number not found" in got.warnings
+    assert "plan number not found" in [w.message for w in got.warnings]
 
 
 def test_heading_continued_on_a_bold_line():
