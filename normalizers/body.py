@@ -103,16 +103,17 @@ def _item(message: str, severity: Severity = Severity.WARNING, page: int | None 
 
 
 def _without_stamps(lines: list[BodyLine], stamps) -> list[BodyLine]:
-    """The body lines without the stamped values (drawn after the page's text, PDFium reads them as
-    lines of their own at the end of the page)."""
+    """The body lines without the stamped values: drawn after the page's text, PDFium reads them as
+    lines of their own at the end of the page, one or several on a line ("25 10 01")."""
     if not stamps:
         return lines
     out = []
     for ln in lines:
-        hit = any(ln.page == r.page and ln.text == r.text and (ln.baseline is None or abs(ln.baseline - r.bottom) < 3 * (
-            r.size or 12)) for r in stamps)
-        if not hit:
-            out.append(ln)
+        texts = [r.text for r in stamps if r.page == ln.page]
+        tokens = ln.text.split()
+        if tokens and all(t in texts for t in tokens) and len(tokens) <= len(texts):
+            continue
+        out.append(ln)
     return out
 
 

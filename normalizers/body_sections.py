@@ -51,7 +51,7 @@ _ABBR = re.compile(r"^(?P<title>.*\S)\s*\((?P<abbr>[A-ZĐ][A-ZĐ0-9&\- ]{0,15})\
 _CLOSING = re.compile(
     r"^(?:Trên đây là\b|(?:Ủy ban nhân dân|Uỷ ban nhân dân|UBND)\s+(?:tỉnh|huyện|thành phố|thị xã)?[^.;]{0,40}?\b(?:yêu cầu|đề nghị)\b"
     r"|Yêu cầu (?:Thủ trưởng )?các\b|Đề nghị (?:Thủ trưởng )?các\b|(?:Trong )?[Qq]uá trình (?:tổ chức )?(?:triển khai )?thực hiện,? nếu\b)")
-_SIGNATURE = re.compile(r"(?:^|\s)(?:TM|KT|TL|TUQ|Q)\s*\.\s*[" + VN_UPPER + r"]")
+_SIGNATURE = re.compile(r"(?:^|\s)(?:(?:TM|KT|TL|TUQ|Q)\s*\.|T/M|T/L|K/T)\s*[" + VN_UPPER + r"]")
 
 
 @dataclass

@@ -83,9 +83,11 @@ _HEADS = ("thủ tướng chính phủ", "văn phòng chính phủ", "chính ph�
           "ban chấp hành trung ương", "ban chấp hành đảng bộ", "ban chấp hành", "bộ chính trị", "ban bí thư",
           "ban thường vụ", "ban cán sự đảng", "đảng đoàn", "đảng ủy", "đảng uỷ", "tỉnh ủy", "tỉnh uỷ", "thành ủy",
           "thành uỷ", "huyện ủy", "huyện uỷ", "quận ủy", "quận uỷ", "thị ủy", "thị uỷ", "chi bộ",
-          "ủy ban kiểm tra", "văn phòng", "ban", "bộ", "sở", "tổng cục", "cục", "chi cục", "vụ", "thanh tra",
-          "trung tâm", "phòng", "kho bạc nhà nước", "bảo hiểm xã hội", "ngân hàng nhà nước", "đài", "báo",
-          "học viện", "trường", "viện", "công an", "bộ chỉ huy quân sự")
+          "ủy ban kiểm tra", "văn phòng", "bộ", "sở", "kho bạc nhà nước", "ngân hàng nhà nước", "bộ chỉ huy quân sự")
+# Heads that are also common words inside names ("MÔI TRƯỜNG", "QUỐC PHÒNG", "DÂN VẬN"): they start
+# a body only at the start of a printed line.
+_LINE_HEADS = ("ban", "tổng cục", "cục", "chi cục", "vụ", "thanh tra", "trung tâm", "phòng", "bảo hiểm xã hội",
+               "đài", "báo", "học viện", "trường", "viện", "công an")
 _LEVELS = ("thành phố", "thị xã", "thị trấn", "đặc khu", "tỉnh", "huyện", "quận", "xã", "phường")
 # Centrally-run cities are provinces ("thành phố Hà Nội"); other "thành phố" are below a province.
 CENTRAL_CITIES = frozenset(fold(c) for c in ("Hà Nội", "Hồ Chí Minh", "Hải Phòng", "Đà Nẵng", "Cần Thơ", "Huế"))
@@ -117,9 +119,10 @@ _PROPER_PAIRS = {("nhà", "nước"): "Nhà nước", ("việt", "nam"): "Việt
 _NOT_NAME = {"SỐ", "SO", "CỘNG", "KẾ", "QUYẾT", "V", "VỀ", "V/V"}
 
 # ---- the signature and recipients ---------------------------------------------------------
-_SIGN_AUTH = re.compile(rf"(?:^|\s)(?P<auth>(?:TM|KT|TL|TUQ|Q)\s*\.\s*[{_UP}][{_UP}\s]*[{_UP}])")
+# "TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH"; Party documents write "T/M BAN THƯỜNG VỤ", "T/L BAN THƯỜNG VỤ"
+_SIGN_AUTH = re.compile(rf"(?:^|\s)(?P<auth>(?:(?:TM|KT|TL|TUQ|Q)\s*\.|T/M|T/L|K/T|TUQ\.)\s*[{_UP}][{_UP}\s]*[{_UP}])")
 _SIGN_TITLE = re.compile(r"(?P<title>(?:PHÓ\s+)?(?:CHỦ\s+TỊCH|GIÁM\s+ĐỐC|TRƯỞNG\s+BAN|CHÁNH\s+VĂN\s+PHÒNG|BÍ\s+THƯ|"
-                         r"TỔNG\s+GIÁM\s+ĐỐC|TRƯỞNG\s+PHÒNG|THỦ\s+TRƯỞNG|BỘ\s+TRƯỞNG|THỦ\s+TƯỚNG|CỤC\s+TRƯỞNG|"
+                         r"TỔNG\s+GIÁM\s+ĐỐC|TRƯỞNG\s+PHÒNG|THỦ\s+TRƯỞNG|BỘ\s+TRƯỞNG|THỨ\s+TRƯỞNG|THỦ\s+TƯỚNG|CỤC\s+TRƯỞNG|"
                          r"VỤ\s+TRƯỞNG|CHÁNH\s+THANH\s+TRA|TRƯỞNG\s+ĐOÀN))\s*$")
 _PERSON = re.compile(rf"(?P<name>[{_UP}][{_LO}]+(?:\s+[{_UP}][{_LO}]+){{1,5}})\s*$")
 _TITLES = {"chủ tịch": "Chủ tịch", "phó chủ tịch": "Phó Chủ tịch", "giám đốc": "Giám đốc", "phó giám đốc": "Phó Giám đốc",
@@ -247,6 +250,11 @@ def issuer_units(lines: list[str]) -> list[list[str]]:
     TRƯỜNG" → one; "ĐẢNG BỘ TỈNH HƯNG YÊN / TỈNH ỦY" → two. A head word ("SỞ", "TỈNH ỦY") starts a new
     body once the one before is complete (a head and a name; "ỦY BAN NHÂN DÂN" also needs its level)."""
     words = [w for ln in lines for w in clean(ln).split()]
+    starts = set()
+    n = 0
+    for ln in lines:
+        starts.add(n)
+        n += len(clean(ln).split())
     folded = [fold(w) for w in words]
     units: list[list[str]] = []
     cur: list[str] = []
@@ -255,7 +263,7 @@ def issuer_units(lines: list[str]) -> list[list[str]]:
     i = 0
     while i < len(words):
         n_lv = _starts_with(folded, i, _HEADS_LEVEL)
-        n_hd = n_lv or _starts_with(folded, i, _HEADS)
+        n_hd = n_lv or _starts_with(folded, i, _HEADS) or (_starts_with(folded, i, _LINE_HEADS) if i in starts else 0)
         if n_hd and cur and named and not need_level and folded[i - 1] not in ("và", ",", "-", "–"):
             units.append(cur)
             cur, named, need_level = [], False, False
@@ -285,6 +293,11 @@ def _title_word(w: str) -> str:
     return w[:1].upper() + w[1:].lower()
 
 
+# Heads cased at the start of a body ("SỞ" → "Sở"); inside a name only phrases and abbreviations are.
+_FIRST_HEADS = {**_HEAD_CASE, **{h: h[:1].upper() + h[1:] for h in ("văn phòng", "bộ", "sở") + _LINE_HEADS}}
+_INNER_HEADS = {h: c for h, c in _HEAD_CASE.items() if " " in h or h in ("ubnd", "hđnd")}
+
+
 def _case_name(words: list[str]) -> str:
     """Printed (often upper-case) words of a body in the usual case: the head as listed, a place
     after a level word in title case, the first word of a name and of each name after "và" / "," /
@@ -295,9 +308,10 @@ def _case_name(words: list[str]) -> str:
     place = False
     start_name = True
     while i < len(words):
-        n = _starts_with(folded, i, _HEAD_CASE)
+        heads = _FIRST_HEADS if i == 0 else _INNER_HEADS
+        n = _starts_with(folded, i, heads)
         if n:
-            out.append(_HEAD_CASE[" ".join(folded[i:i + n])])
+            out.append(heads[" ".join(folded[i:i + n])])
             i += n
             start_name, place = True, False
             continue
@@ -380,7 +394,7 @@ def _kind_level(units: list[list[str]]) -> tuple[str | None, str | None]:
         return "party", lv
     if re.match(r"bộ\s", f) and len(units) == 1:
         return "ministry", "central"
-    if re.match(r"(?:sở|ban|văn phòng|cục|chi cục|trung tâm|phòng|thanh tra|tổng cục|vụ)\s", f):
+    if re.match(r"(?:sở|ban|văn phòng|cục|chi cục|trung tâm|phòng|thanh tra|tổng cục|vụ)(?:\s|$)", f):
         lv = level_of(chain) if len(units) > 1 else None
         if f.startswith("sở "):
             lv = lv or "province"
@@ -791,7 +805,7 @@ def document_meta(header_lines: list[str], title_lines: list[str], appendix_line
             number, number_src = stamp.number, "stamp"
         if date_ is None and stamp.date:
             date_, date_src = stamp.date, "stamp"
-    for where, text in (("appendix", appendix), ("attachment", " ".join(t for t in attached if "kèm theo" in fold(t)))):
+    for where, text in (("appendix", appendix), ("attachment", " ".join(attached))):
         if number is not None and date_ is not None:
             break
         for c in find_citations(text):
@@ -812,7 +826,8 @@ def document_meta(header_lines: list[str], title_lines: list[str], appendix_line
     doc_type = doc_type or line_type or ("Công văn" if subject else None)
     issued_type, issued_title = None, None
     if doc_type in ISSUING_TYPES or line_type in ISSUING_TYPES:
-        att_type, att_title, _ = document_title([t for t in attached if "kèm theo" not in fold(t)])
+        note = next((k for k, t in enumerate(attached) if t.startswith("(")), len(attached))
+        att_type, att_title, _ = document_title(attached[:note])  # the note "(Ban hành kèm theo …)" may wrap
         if att_title:
             issued_type, issued_title = att_type, att_title
         else:
