@@ -79,17 +79,21 @@ def _sections(body: ParsedBody) -> list[Section]:
     return out
 
 
+def _at(page: int):
+    """A `Source.page_at` for a text printed on one page."""
+    return lambda _offset: page
+
+
 def _sources(body: ParsedBody, appendix: list[BodyLine], extra_texts) -> list[Source]:
     out: list[Source] = []
     if body.title:
-        out.append(Source("title", " ".join(ln.text for ln in body.title), None, None, lambda _o, p=body.title[0].page: p))
+        out.append(Source("title", " ".join(ln.text for ln in body.title), None, None, _at(body.title[0].page)))
     for s in body.sections:
         for clause, paras in clause_groups(s.paragraphs):
             for p in paras:
                 out.append(Source(s.path, p.text, s.seq, clause, p.page_at))
     if appendix:
-        out.append(Source("appendix_heading", " ".join(ln.text for ln in appendix), None, None,
-                          lambda _o, p=appendix[0].page: p))
+        out.append(Source("appendix_heading", " ".join(ln.text for ln in appendix), None, None, _at(appendix[0].page)))
     for where, text in extra_texts or ():
         out.append(Source(where, text or ""))
     return out

@@ -175,11 +175,13 @@ class _Layout:
         self.size = statistics.median(sizes) if sizes else 12.0
 
     def indented(self, ln: BodyLine) -> bool:
-        return self.geo and ln.x0 is not None and ln.x0 > self.left + max(6.0, 0.5 * self.size)
+        return (self.geo and ln.x0 is not None and self.left is not None
+                and ln.x0 > self.left + max(6.0, 0.5 * self.size))
 
     def short(self, ln: BodyLine) -> bool:
         """The line stops well before the right margin (the last line of a paragraph)."""
-        return self.geo and ln.x1 is not None and ln.x1 < self.right - max(40.0, 3 * self.size)
+        return (self.geo and ln.x1 is not None and self.right is not None
+                and ln.x1 < self.right - max(40.0, 3 * self.size))
 
     def gap_above(self, prev: BodyLine, cur: BodyLine) -> float | None:
         if prev.page != cur.page or prev.baseline is None or cur.baseline is None or not self.pitch:
@@ -322,15 +324,17 @@ class _Builder:
         return self.sections[-1] if self.sections else None
 
     def open(self, kind: str, level: int, number: str | None, title: str | None, page: int) -> ParsedSection:
+        parent: ParsedSection | None
+        path: str
         if kind == "part":
-            path, parent = number, None
+            path, parent = number or "", None
         elif kind == "section":
             parent = self.part
-            path = f"{parent.path}.{number}" if parent else number
+            path = f"{parent.path}.{number}" if parent else number or ""
         elif kind == "subsection":
             parent = self.section or self.part
-            sub = number.split(".")[-1]
-            path = f"{parent.path}.{sub}" if parent else number
+            sub = (number or "").split(".")[-1]
+            path = f"{parent.path}.{sub}" if parent else number or ""
         elif kind == "article":
             path, parent = f"Điều {number}", None
         elif kind == "attachment":  # the text of an issued plan before its first part

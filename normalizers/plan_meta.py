@@ -234,12 +234,23 @@ def doc_type_from_line(text: str | None) -> str | None:
 
 # ---- issuer ------------------------------------------------------------------------------
 
+def _bare(text: str) -> str:
+    """Folded and without diacritics ("ỦY BAN" → "uy ban"): OCR loses tone marks in headers."""
+    t = unicodedata.normalize("NFD", fold(text).replace("đ", "d"))
+    return "".join(c for c in t if not unicodedata.combining(c))
+
+
 def _starts_with(words: list[str], i: int, phrases) -> int:
-    """Length in words of the longest of `phrases` (folded) starting at words[i], else 0."""
+    """Length in words of the longest of `phrases` (folded) starting at words[i], else 0. Phrases of
+    several words also match without diacritics ("UY BAN NHAN DAN"); single words must match as
+    printed ("SO" is not "SỞ")."""
     best = 0
     for ph in phrases:
         n = len(ph.split())
-        if n > best and " ".join(words[i:i + n]) == ph:
+        if n <= best:
+            continue
+        got = " ".join(words[i:i + n])
+        if got == ph or n > 1 and _bare(got) == _bare(ph):
             best = n
     return best
 
@@ -311,7 +322,8 @@ def _case_name(words: list[str]) -> str:
         heads = _FIRST_HEADS if i == 0 else _INNER_HEADS
         n = _starts_with(folded, i, heads)
         if n:
-            out.append(heads[" ".join(folded[i:i + n])])
+            got = " ".join(folded[i:i + n])
+            out.append(heads.get(got) or next(c for h, c in heads.items() if _bare(h) == _bare(got)))
             i += n
             start_name, place = True, False
             continue
@@ -419,9 +431,10 @@ def read_issuer(header_lines: list[str]) -> Issuer:
     units = [u for u in issuer_units(lines) if fold(u[0]) not in {fold(w) for w in _NOT_NAME}]
     if not units:
         return Issuer(None, None, None, None, None)
-    kind, level = _kind_level(units)
-    body = _case_name(units[-1])
-    parent = _case_name(units[-2]) if len(units) > 1 else None
+    names = [_case_name(u) for u in units]
+    kind, level = _kind_level([n.split() for n in names])  # cased names: OCR's "UY BAN" is "Ủy ban" here
+    body = names[-1]
+    parent = names[-2] if len(names) > 1 else None
     return Issuer(body, parent, " / ".join(lines) or None, kind, level)
 
 
