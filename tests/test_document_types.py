@@ -290,3 +290,44 @@ def test_identity_folds_and_tolerates_unknown_parts():
     assert same_plan(a, untitled)
     nothing = plan_identity(None, None, date(2021, 12, 24), None)
     assert not same_plan(a, nothing)  # a date alone does not make the same plan
+
+
+# ---- persons as leads (a department's plan names officials) -----------------------------------
+
+@pytest.mark.parametrize("text, name", [
+    ("Đồng chí Nguyễn Văn An, Phó Giám đốc Sở", "Nguyễn Văn An"),
+    ("Đ/c Lê Thị Hoa - Trưởng phòng Quản lý thương mại", "Lê Thị Hoa"),
+    ("Phó Giám đốc Trần Thị Bình", "Trần Thị Bình"),
+    ("Nguyễn Thị Lan (Trưởng phòng)", "Nguyễn Thị Lan"),
+    ("Ông Vũ Văn Diện", "Vũ Văn Diện"),
+    ("Sở Nội vụ", None), ("Lãnh đạo Sở", None), ("Văn phòng Sở", None), ("Phòng Quản lý thương mại", None),
+    ("Ủy ban nhân dân các xã, phường", None), ("Giám đốc Sở", None), ("Trung tâm Xúc tiến", None),
+])
+def test_person_or_body(text, name):
+    from normalizers.responsibilities import person_name
+    assert person_name(text) == name
+
+
+def test_persons_named_as_leads_are_not_unmatched_agencies(tmp_path):
+    body = _plan_body(21)
+    k = body.index(("heading", "1. Sở Nội vụ"))
+    body[k] = ("heading", "1. Đồng chí Nguyễn Văn An, Phó Giám đốc Sở")
+    spec = dataclasses.replace(SPECS[5], paragraphs=body)
+
+    class Registry:  # matches nothing: every part is unmatched unless it is a person
+        def resolve_cell(self, text, year=None):
+            return [type("M", (), {"text": p.strip(), "agency_id": None, "agency_name": None})()
+                    for p in text.split(",")]
+
+    path = tmp_path / "so.pdf"
+    render_document(spec, path)
+    doc = open_pdf(path)
+    try:
+        rec = pdf_body_to_records(doc, None, registry=Registry())
+    finally:
+        doc.close()
+    first = next(r for r in rec.responsibilities if r.heading_no == 1)
+    assert first.agency_text == "Đồng chí Nguyễn Văn An, Phó Giám đốc Sở"  # as printed
+    assert (first.persons, first.agency_unmatched) == (["Nguyễn Văn An"], [])
+    second = next(r for r in rec.responsibilities if r.heading_no == 2)
+    assert (second.persons, second.agency_unmatched) == ([], ["Sở Tài chính"])
