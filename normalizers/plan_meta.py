@@ -69,10 +69,10 @@ _MOTTO = (re.compile(r"C[ỘO]NG\s*H[ÒÓOỎ]A\s+X[ÃA]\s+H[ỘO]I\s+CH[ỦU]\s
           re.compile(r"Đ[ộo]c\s*l[ậa]p\s*[-–]\s*T[ựu]\s*do\s*[-–]\s*H[ạa]nh\s*ph[úu]c", re.IGNORECASE),
           re.compile(r"Đ[ẢA]NG\s+C[ỘO]NG\s+S[ẢA]N\s+VI[ỆE]T\s+NAM", re.IGNORECASE),  # Party documents
           re.compile(r"[-_=~*]{3,}\s*(?:o+\s*[-_=~*]{3,})?"), re.compile(r"(?:^|\s)\*(?:\s|$)"))
-_PLACE_DATE = re.compile(rf"(?<!\w)(?P<place>[{_UP}][{_LO}]+(?:\s+[{_UP}][{_LO}]+){{0,3}})\s*,\s*" + DATE)
+_PLACE = rf"(?P<place>(?:Thành phố\s+|TP\.\s*)?[{_UP}][{_LO}]+(?:\s+[{_UP}][{_LO}]+){{0,3}})"  # "Thành phố Hồ Chí Minh"
+_PLACE_DATE = re.compile(rf"(?<!\w){_PLACE}\s*,\s*" + DATE)
 # A place and a date line whose date is blank: "Hưng Yên, ngày    tháng    năm 2021"
-_PLACE_BLANK_DATE = re.compile(rf"(?<!\w)(?P<place>[{_UP}][{_LO}]+(?:\s+[{_UP}][{_LO}]+){{0,3}})\s*,\s*"
-                               r"(?i:ngày)\b")
+_PLACE_BLANK_DATE = re.compile(rf"(?<!\w){_PLACE}\s*,\s*(?i:ngày)\b")
 _DATE_LINE = re.compile(r"(?i:ngày)\s*(?P<d>\d{1,2})?\s*[._…]*\s*(?:/|(?i:tháng))\s*(?P<m>\d{1,2})?\s*[._…]*\s*"
                         r"(?:/|(?i:năm))\s*(?P<y>(?:19|20)\d{2})?")
 
@@ -325,7 +325,8 @@ def _case_name(words: list[str]) -> str:
             got = " ".join(folded[i:i + n])
             out.append(heads.get(got) or next(c for h, c in heads.items() if _bare(h) == _bare(got)))
             i += n
-            start_name, place = True, False
+            # a Party committee is named by its place: "TỈNH ỦY HƯNG YÊN" → "Tỉnh ủy Hưng Yên"
+            start_name, place = True, bool(re.fullmatch(r"(?:tinh|thanh|huyen|quan|thi) uy", _bare(got)))
             continue
         n = _starts_with(folded, i, _LEVELS)
         if n and not place:

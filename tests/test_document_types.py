@@ -331,3 +331,68 @@ def test_persons_named_as_leads_are_not_unmatched_agencies(tmp_path):
     assert (first.persons, first.agency_unmatched) == (["Nguyễn Văn An"], [])
     second = next(r for r in rec.responsibilities if r.heading_no == 2)
     assert (second.persons, second.agency_unmatched) == ([], ["Sở Tài chính"])
+
+
+# ---- headers read as plain text (OCR, or the two columns interleaved line by line) ------------
+
+MOTTO1, MOTTO2 = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc"
+
+
+@pytest.mark.parametrize("header, expected", [
+    # (issuing_body, parent_body, issuer_kind, issuer_level, plan_number, issue_date, issue_place)
+    ([f"UBND TỈNH QUẢNG NINH {MOTTO1}", f"SỞ CÔNG THƯƠNG {MOTTO2}", "Số: 2242/KH-SCT Quảng Ninh, ngày 05 tháng 6 năm 2024"],
+     ("Sở Công Thương", "Ủy ban nhân dân tỉnh Quảng Ninh", "department", "province", "2242/KH-SCT", date(2024, 6, 5),
+      "Quảng Ninh")),
+    (["TỈNH ỦY HƯNG YÊN ĐẢNG CỘNG SẢN VIỆT NAM", "*", "Số 06-KH/TU Hưng Yên, ngày 02 tháng 3 năm 2021"],
+     ("Tỉnh ủy Hưng Yên", None, "party", "province", "06-KH/TU", date(2021, 3, 2), "Hưng Yên")),
+    (["ĐẢNG BỘ TỈNH HƯNG YÊN ĐẢNG CỘNG SẢN VIỆT NAM", "BAN THƯỜNG VỤ TỈNH ỦY", "*",
+      "Số 15-CT/TU Hưng Yên, ngày 20 tháng 5 năm 2023"],
+     ("Ban Thường vụ Tỉnh ủy", "Đảng bộ tỉnh Hưng Yên", "party", "province", "15-CT/TU", date(2023, 5, 20), "Hưng Yên")),
+    ([f"BỘ TÀI CHÍNH {MOTTO1}", MOTTO2, "Số: 1234/QĐ-BTC Hà Nội, ngày 12 tháng 7 năm 2025"],
+     ("Bộ Tài chính", None, "ministry", "central", "1234/QĐ-BTC", date(2025, 7, 12), "Hà Nội")),
+    ([f"BỘ VĂN HÓA, THỂ THAO {MOTTO1}", f"VÀ DU LỊCH {MOTTO2}", "Số: 88/KH-BVHTTDL Hà Nội, ngày 3/02/2022"],
+     ("Bộ Văn hóa, Thể thao và Du lịch", None, "ministry", "central", "88/KH-BVHTTDL", date(2022, 2, 3), "Hà Nội")),
+    ([f"BỘ NÔNG NGHIỆP VÀ MÔI TRƯỜNG {MOTTO1}", f"CỤC CHUYỂN ĐỔI SỐ {MOTTO2}",
+      "Số: 17/KH-CĐS Hà Nội, ngày 10 tháng 4 năm 2025"],
+     ("Cục Chuyển đổi số", "Bộ Nông nghiệp và Môi trường", "department", "central", "17/KH-CĐS", date(2025, 4, 10),
+      "Hà Nội")),
+    ([f"ỦY BAN NHÂN DÂN {MOTTO1}", f"THÀNH PHỐ HỒ CHÍ MINH {MOTTO2}",
+      "Số: 4567/KH-UBND Thành phố Hồ Chí Minh, ngày 28 tháng 12 năm 2024"],
+     ("Ủy ban nhân dân thành phố Hồ Chí Minh", None, "people_committee", "province", "4567/KH-UBND",
+      date(2024, 12, 28), "Thành phố Hồ Chí Minh")),
+    ([f"ỦY BAN NHÂN DÂN {MOTTO1}", f"HUYỆN KIM ĐỘNG {MOTTO2}", "Số: 90/KH-UBND Kim Động, ngày 5 tháng 1 năm 2024"],
+     ("Ủy ban nhân dân huyện Kim Động", None, "people_committee", "district", "90/KH-UBND", date(2024, 1, 5),
+      "Kim Động")),
+    ([f"UBND TỈNH HƯNG YÊN {MOTTO1}", f"BAN CHỈ ĐẠO CẢI CÁCH HÀNH CHÍNH {MOTTO2}",
+      "Số: 01/KH-BCĐ Hưng Yên, ngày 15 tháng 1 năm 2022"],
+     ("Ban Chỉ đạo cải cách hành chính", "Ủy ban nhân dân tỉnh Hưng Yên", "department", "province", "01/KH-BCĐ",
+      date(2022, 1, 15), "Hưng Yên")),
+    ([f"UỶ BAN NHÂN DÂN {MOTTO1}", f"XÃ ĐÔNG HƯNG {MOTTO2}", "Số: /KH-UBND Đông Hưng, ngày tháng năm 2025"],
+     ("Ủy ban nhân dân xã Đông Hưng", None, "people_committee", "commune", None, None, "Đông Hưng")),
+])
+def test_header_read_as_plain_text(header, expected):
+    from extractors.body_text import lines_from_text
+    from normalizers.body import lines_to_records
+    text = "\n".join(header + ["KẾ HOẠCH", "Thực hiện nhiệm vụ năm 2025", "Căn cứ Luật Tổ chức chính quyền địa phương;"])
+    m = lines_to_records(lines_from_text(text)).meta
+    assert (m.issuing_body, m.parent_body, m.issuer_kind, m.issuer_level, m.plan_number, m.issue_date,
+            m.issue_place) == expected
+
+
+def test_a_public_letter_read_as_plain_text():
+    from extractors.body_text import lines_from_text
+    from normalizers.body import lines_to_records
+    text = "\n".join([
+        f"ỦY BAN NHÂN DÂN {MOTTO1}", f"TỈNH HƯNG YÊN {MOTTO2}", "Số: 1520/UBND-KT Hưng Yên, ngày 12 tháng 6 năm 2024",
+        "V/v triển khai thực hiện các nhiệm vụ", "chuyển đổi số năm 2024", "Kính gửi: Các sở, ban, ngành tỉnh.",
+        "Thực hiện Kế hoạch số 196/KH-UBND ngày 24/12/2021 của UBND tỉnh, " + _filler(30, 20),
+        "Chi tiết tại Phụ lục kèm theo.", "Nơi nhận:", "- Như trên;", "- Lưu: VT.", "TM. ỦY BAN NHÂN DÂN",
+        "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH", "Nguyễn Hùng Nam"])
+    got = lines_to_records(lines_from_text(text))
+    m = got.meta
+    assert (m.doc_type, m.doc_type_code, m.plan_number, m.issue_date) == ("Công văn", None, "1520/UBND-KT",
+                                                                          date(2024, 6, 12))
+    assert m.subject == "triển khai thực hiện các nhiệm vụ chuyển đổi số năm 2024"
+    assert (m.issuing_body, m.plan_year, m.signer_name) == ("Ủy ban nhân dân tỉnh Hưng Yên", 2024, "Nguyễn Hùng Nam")
+    assert [r.code for r in got.references] == ["196/KH-UBND"]
+    assert got.sections[0].text.startswith("Kính gửi: Các sở, ban, ngành tỉnh.")
