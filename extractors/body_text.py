@@ -265,6 +265,52 @@ def _ocr_usable(ocr) -> bool:
     return ocr_available(ocr.ocr_lang) is None
 
 
+_LONE_NUMBER = re.compile(r"^[-–]?\s*\d{1,3}\s*[-–]?$")
+
+
+def _heading_block(lines: list[BodyLine]) -> list[BodyLine]:
+    """From "Phụ lục" (or a title in capitals) through its "(Kèm theo … ngày …)" subtitle."""
+    out: list[BodyLine] = []
+    attached = False
+    for ln in lines:
+        out.append(ln)
+        attached = attached or "kèm theo" in fold(ln.text)
+        if attached and ln.text.rstrip().endswith(")"):
+            break  # the subtitle closes the heading
+    return out
+
+
+def split_table_page(got: list[BodyLine]) -> tuple[list[BodyLine], list[BodyLine]]:
+    """(body lines, heading lines) of the page where the task table starts: the body may end on
+    that page above the "Phụ lục" heading, or the table may start in the body with no heading
+    ("Phân công nhiệm vụ"); the page number at the top is neither."""
+    texts = [ln.text for ln in got]
+    h = next((k for k in range(min(len(got), 80)) if table_header_at(texts, k)), None)
+    if got and _LONE_NUMBER.match(got[0].text):
+        got, texts = got[1:], texts[1:]
+        h = None if h is None else max(0, h - 1)
+    if h is None:  # header not recognised: the heading is what the first lines say, no body
+        return [], _heading_block(got[:10])
+    pre = got[:h]
+    a = next((k for k, ln in enumerate(pre) if _APPENDIX.match(fold(ln.text))), None)
+    if a is not None:
+        return pre[:a], _heading_block(pre[a:])
+    k = len(pre)  # no "Phụ lục": the heading is the block of capitals / "(Kèm theo …)" right above the table
+    inside = False
+    while k > 0:
+        t = pre[k - 1].text
+        if t.rstrip().endswith(")") and "(" not in t:
+            inside = True
+        if inside or t.startswith("(") or (sum(c.isupper() for c in t) > 0.8 * max(1, sum(c.isalpha() for c in t))
+                                          and not re.match(r"^[IVX]+\.", t)):
+            if t.startswith("("):
+                inside = False
+            k -= 1
+            continue
+        break
+    return pre[:k], pre[k:]
+
+
 def pdf_to_body_text(doc: OpenedPdf, first_appendix_page: int | None, ocr=None) -> BodyText:
     """Lines of the pages before `first_appendix_page` (1-based; None: every page is body),
     and the appendix heading lines of that page. `ocr` (ReadSettings): pages without a text layer
@@ -295,15 +341,9 @@ def pdf_to_body_text(doc: OpenedPdf, first_appendix_page: int | None, ocr=None) 
         lines.extend(got)
     heading: list[BodyLine] = []
     if first_appendix_page is not None and 1 <= first_appendix_page <= doc.page_count:
-        attached = False  # inside "(Kèm theo Kế hoạch số … ngày …)"
-        got = lines_of(first_appendix_page)
-        texts = [ln.text for ln in got]
-        for k, ln in enumerate(got[:10]):
-            if table_header_at(texts, k):
-                break
-            heading.append(ln)
-            attached = attached or "kèm theo" in fold(ln.text)
-            if attached and ln.text.rstrip().endswith(")"):
-                break  # the subtitle closes the heading
-    runs = page_runs(doc, 1) if last >= 1 and 1 not in empty else []
-    return BodyText(lines, heading, list(range(1, last + 1)), empty, first_appendix_page, ocr_done, runs)
+        before, heading = split_table_page(lines_of(first_appendix_page))
+        lines.extend(before)
+    pages = list(range(1, last + 1)) + ([first_appendix_page] if first_appendix_page
+                                        and any(ln.page == first_appendix_page for ln in lines) else [])
+    runs = page_runs(doc, 1) if lines and lines[0].page == 1 else []
+    return BodyText(lines, heading, pages, empty, first_appendix_page, ocr_done, runs)

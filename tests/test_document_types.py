@@ -396,3 +396,17 @@ def test_a_public_letter_read_as_plain_text():
     assert (m.issuing_body, m.plan_year, m.signer_name) == ("Ủy ban nhân dân tỉnh Hưng Yên", 2024, "Nguyễn Hùng Nam")
     assert [r.code for r in got.references] == ["196/KH-UBND"]
     assert got.sections[0].text.startswith("Kính gửi: Các sở, ban, ngành tỉnh.")
+
+
+@pytest.mark.parametrize("heading", [[APPX, "PHÂN CÔNG NHIỆM VỤ"], []], ids=["under-phu-luc", "no-heading"])
+def test_table_on_the_last_body_page(heading, tmp_path):
+    """The task table starts on the page where the body ends (under "Phụ lục", or with no heading
+    at all): that page's text above it is still body, and it is the table's first page."""
+    spec = dataclasses.replace(SPECS[4], appendix_title=heading, table_on_body_page=True,
+                               paragraphs=SPECS[4].paragraphs[:2] + [("para", "Phân công nhiệm vụ như sau:")])
+    table_page, first, rec = _read(spec, tmp_path)
+    assert first == table_page == 1 and rec.body_pages == [1]
+    ours = [p for s in rec.sections for p in s.text.split("\n") if p]
+    assert ours == _printed_paragraphs(spec.paragraphs)
+    assert rec.meta.signer_name == spec.signer and rec.meta.recipients == ["Như trên", "Lưu: VT"]
+    assert rec.meta.plan_number == spec.number

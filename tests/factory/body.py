@@ -138,6 +138,7 @@ class DocumentSpec:
     appendix_title: list[str] = field(default_factory=list)
     table_labels: list[str] = field(default_factory=lambda: ["TT", "Nội dung", "Đơn vị chủ trì", "Thời gian"])
     stamp: str = "none"  # none | inline | form | annotation | offset: how the number and date are stamped
+    table_on_body_page: bool = False  # the appendix heading and table under the body's last line, same page
     page_numbers: bool = True
     expected: dict = field(default_factory=dict)  # the metadata a perfect reader gives
 
@@ -286,11 +287,13 @@ def layout_document(spec: DocumentSpec, geo: PageGeometry | None = None) -> tupl
     return pages, stamps
 
 
-def _draw_table_page(canvas, spec: DocumentSpec, geo: PageGeometry) -> None:
-    """A landscape appendix page: heading, then a small ruled task table under `table_labels`."""
-    w, h = geo.appendix_size
-    x0, x1 = geo.margin_left, w - geo.margin_right
-    y = h - geo.margin_top
+def _draw_table_page(canvas, spec: DocumentSpec, geo: PageGeometry, y: float | None = None,
+                     page_size: tuple[float, float] | None = None, margins: tuple[float, float] | None = None) -> None:
+    """An appendix: heading, then a small ruled task table under `table_labels` (by default on a
+    landscape page of its own; `y`, `page_size`, `margins`: below the text of a body page)."""
+    w, h = page_size or geo.appendix_size
+    x0, x1 = (margins[0], w - margins[1]) if margins else (geo.margin_left, w - geo.margin_right)
+    y = h - geo.margin_top if y is None else y
     for i, text in enumerate(spec.appendix_title):
         canvas.setFont(font_name(bold=not text.startswith("("), italic=text.startswith("(")), geo.title_size)
         canvas.drawCentredString((x0 + x1) / 2, y - (i + 1) * geo.title_size * 1.3, text)
@@ -327,6 +330,9 @@ def render_document(spec: DocumentSpec, path, geo: PageGeometry | None = None) -
     for k, page in enumerate(pages):
         canvas.setPageSize(geo.body_size)
         draw_body_page(canvas, page)
+        if spec.table_on_body_page and k == len(pages) - 1:
+            y_last = min(ln.baseline for ln in page) - geo.body_leading
+            _draw_table_page(canvas, spec, geo, y_last, geo.body_size, (geo.body_margin_left, geo.body_margin_right))
         if k == 0 and stamps:  # drawn after the page's own text, as a signing tool adds them
             if spec.stamp == "annotation":
                 for s in stamps:
@@ -352,8 +358,8 @@ def render_document(spec: DocumentSpec, path, geo: PageGeometry | None = None) -
                     canvas.drawString(s.x, s.baseline, s.text)
                 canvas.restoreState()
         canvas.showPage()
-    table_page = 0
-    if spec.appendix_title:
+    table_page = len(pages) if spec.table_on_body_page else 0
+    if spec.appendix_title and not spec.table_on_body_page:
         canvas.setPageSize(geo.appendix_size)
         if spec.page_numbers:
             canvas.setFont(font_name(), geo.font_size)
