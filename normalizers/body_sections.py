@@ -526,10 +526,9 @@ def parse_body(lines: list[BodyLine]) -> ParsedBody:
         attached_title = lines[a0:k]
         a_end = _tail_start(lines, k, len(lines))
         _parse_sections(b, lines, i, end, bold_numbers, warnings)
-        b.open("attachment", 0, None, None, lines[k].page if k < len(lines) else lines[a0].page)
+        if k < a_end and _heading(lines[k], bold_numbers, None) is None:  # text before the plan's first part
+            b.open("attachment", 0, None, None, lines[k].page)
         _parse_sections(b, lines, k, a_end, bold_numbers, warnings)
-        if not b.sections[-1].paragraphs and b.sections[-1].kind == "attachment":
-            b.sections.pop()
         tail = tail + lines[a_end:]
     _split_closing(b.sections)
     return ParsedBody(header, title, b.sections, tail, has_bold, warnings, attached_header, attached_title,

@@ -410,3 +410,29 @@ def test_table_on_the_last_body_page(heading, tmp_path):
     assert ours == _printed_paragraphs(spec.paragraphs)
     assert rec.meta.signer_name == spec.signer and rec.meta.recipients == ["Như trên", "Lưu: VT"]
     assert rec.meta.plan_number == spec.number
+
+
+def test_decision_whose_plan_repeats_the_header_read_as_plain_text():
+    from extractors.body_text import lines_from_text
+    from normalizers.body import lines_to_records
+    text = "\n".join([
+        f"ỦY BAN NHÂN DÂN {MOTTO1}", f"TỈNH HƯNG YÊN {MOTTO2}", "Số: 2890/QĐ-UBND Hưng Yên, ngày 30 tháng 12 năm 2024",
+        "QUYẾT ĐỊNH", "Ban hành Kế hoạch cải cách hành chính tỉnh Hưng Yên năm 2025",
+        "CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH HƯNG YÊN", "Căn cứ Luật Tổ chức chính quyền địa phương;", "QUYẾT ĐỊNH:",
+        "Điều 1. Ban hành kèm theo Quyết định này Kế hoạch cải cách hành chính tỉnh Hưng Yên năm 2025.",
+        "Điều 2. Quyết định này có hiệu lực kể từ ngày ký.", "Nơi nhận:", "- Như Điều 2;", "- Lưu: VT.",
+        "CHỦ TỊCH", "Trần Quốc Văn",
+        f"ỦY BAN NHÂN DÂN {MOTTO1}", f"TỈNH HƯNG YÊN {MOTTO2}",
+        "KẾ HOẠCH", "Cải cách hành chính tỉnh Hưng Yên năm 2025",
+        "(Ban hành kèm theo Quyết định số 2890/QĐ-UBND ngày 30/12/2024", "của Chủ tịch UBND tỉnh Hưng Yên)",
+        "I. MỤC TIÊU", "a) Trên 98% hồ sơ được giải quyết đúng hạn.", "II. TỔ CHỨC THỰC HIỆN", "1. Sở Nội vụ",
+        "Chủ trì theo dõi, tổng hợp."])
+    got = lines_to_records(lines_from_text(text))
+    m = got.meta
+    assert (m.doc_type, m.plan_number, m.issue_date, m.signer_name, m.signer_title) == (
+        "Quyết định", "2890/QĐ-UBND", date(2024, 12, 30), "Trần Quốc Văn", "Chủ tịch")
+    assert (m.issued_document_type, m.issued_document_title, m.plan_year) == (
+        "Kế hoạch", "Kế hoạch cải cách hành chính tỉnh Hưng Yên năm 2025", 2025)
+    assert [s.path for s in got.sections] == ["preamble", "Điều 1", "Điều 2", "I", "II", "II.1"]
+    assert [t.value for t in got.targets] == [98.0] and [r.agency_text for r in got.responsibilities] == ["Sở Nội vụ"]
+    assert m.recipients == ["Như Điều 2", "Lưu: VT"]
