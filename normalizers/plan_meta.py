@@ -62,7 +62,8 @@ _NUMBER = re.compile(
 _BLANK_NUMBER = re.compile(
     rf"\bS[ốôóoỐÔÓO]\s*[:;.]?\s*(?:[._…]*\s*)(?P<year>/\s*(?:19|20)\d{{2}}\s*)?(?P<sep>[/\-–])\s*"
     rf"(?P<sym>{_SYM_TOKEN}(?:\s*[-–/]\s*{_SYM_TOKEN})*)")
-_NUMBER_LABEL = re.compile(r"^\s*S[ốôóoỐÔÓO]\s*[:;.]?", re.IGNORECASE)
+# "Số:" alone, or before a blank, digits or the symbol ("Số hóa …" in a paragraph is not a label)
+_NUMBER_LABEL = re.compile(r"^\s*S[ốôóoỐÔÓO]\s*(?:[:;.]|(?=\s*(?:[._…]+|\d|[/\-–]|$)))", re.IGNORECASE)
 
 # ---- the header block ---------------------------------------------------------------------
 _MOTTO = (re.compile(r"C[ỘO]NG\s*H[ÒÓOỎ]A\s+X[ÃA]\s+H[ỘO]I\s+CH[ỦU]\s+NGH[ĨI]A\s+VI[ỆE]T\s+NAM", re.IGNORECASE),

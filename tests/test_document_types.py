@@ -436,3 +436,21 @@ def test_decision_whose_plan_repeats_the_header_read_as_plain_text():
     assert [s.path for s in got.sections] == ["preamble", "Điều 1", "Điều 2", "I", "II", "II.1"]
     assert [t.value for t in got.targets] == [98.0] and [r.agency_text for r in got.responsibilities] == ["Sở Nội vụ"]
     assert m.recipients == ["Như Điều 2", "Lưu: VT"]
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_random_type_stamp_and_length(seed, tmp_path):
+    """Random combinations of type/issuer, stamping, page numbers and body length."""
+    import random
+    rng = random.Random(seed)
+    base = rng.choice(SPECS)
+    paragraphs = [p if p[0] == "heading" else ("para", _filler(rng.randrange(100), rng.randrange(20, 160)))
+                  for p in base.paragraphs] if base.doc_type in ("KẾ HOẠCH", "CHƯƠNG TRÌNH") else base.paragraphs
+    spec = dataclasses.replace(base, stamp=rng.choice(STAMPS), page_numbers=rng.random() < 0.7, paragraphs=paragraphs)
+    _, _, rec = _read(spec, tmp_path)
+    m = rec.meta
+    for key in ("plan_number", "issue_date", "issuing_body", "parent_body", "doc_type", "issuer_kind", "issuer_level"):
+        if key in spec.expected:
+            assert getattr(m, key) == spec.expected[key], (key, spec.stamp)
+    assert (m.number_source == "stamp") == (spec.stamp != "none")
+    assert m.plan_identity == _read(base, tmp_path, "base.pdf")[2].meta.plan_identity
