@@ -23,11 +23,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal, NamedTuple
 
 import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from rapidfuzz import fuzz, process
 
 from core.text import clean, fold, is_lower_start
@@ -35,10 +38,13 @@ from core.text import clean, fold, is_lower_start
 DEFAULT_PATH = Path(__file__).with_name("data") / "agencies.yaml"
 
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_ENTITY_FIELDS = {"id", "name", "kind", "level", "is_group", "aliases", "valid_from", "valid_to", "successor", "note"}
-_LEXICON_FIELDS = {"abbreviations", "qualifier_starts", "role_prefixes", "head_words", "bare_heads",
-                   "level_fragment_starts", "level_words", "centrally_run_cities", "levels", "kinds"}
 _PROVINCE = "{province}"
+# A body of another province gets a derived id: "<template id>--<place id>" ("so-noi-vu--bac-ninh").
+_DERIVED = "--"
+# Level words before a district or commune name ("huyện Văn Lâm", "xã Tân Lập"), longest first.
+_DISTRICT_WORDS = ("thị xã", "thành phố", "huyện", "quận")
+_COMMUNE_WORDS = ("thị trấn", "đặc khu", "phường", "xã")
+_PROVINCE_WORDS = ("thành phố", "tỉnh", "tp")
 # Separators of a list of bodies. "và" and " - " also join words inside names ("Sở Giáo dục
 # và Đào tạo", "Đài Phát thanh - Truyền hình"): they are only candidate cuts, the registry
 # decides. A dash without spaces ("PT-TH") never cuts.
@@ -61,12 +67,40 @@ class Agency:
     level: str
     is_group: bool
     aliases: tuple[str, ...]
-    valid_from: int | None
+    valid_from: int | None  # first / last calendar year (the plan year picks by these)
     valid_to: int | None
     successor_id: str | None
+    starts: date | None = None  # first / last day when the registry knows it (else Jan 1 / Dec 31)
+    ends: date | None = None
+    category: str | None = None  # bộ | cơ quan ngang bộ | cơ quan thuộc Chính phủ | ... (lexicon.categories)
+    source: str | None = None  # key of registry `sources` the facts rest on
+    predecessor_ids: tuple[str, ...] = ()  # bodies whose successor this is
+    place_id: str | None = None  # for a derived body of a named province ("so-noi-vu--bac-ninh")
 
     def valid_in(self, year: int) -> bool:
         return (self.valid_from is None or self.valid_from <= year) and (self.valid_to is None or year <= self.valid_to)
+
+    def valid_on(self, day: date) -> bool:
+        return (self.starts is None or self.starts <= day) and (self.ends is None or day <= self.ends)
+
+
+@dataclass(frozen=True)
+class Place:
+    """A province or centrally-run city (a place, not a body)."""
+    id: str
+    name: str
+    type: str  # tỉnh | thành phố
+    aliases: tuple[str, ...]
+    starts: date | None
+    ends: date | None
+    merged_into: str | None
+    source: str | None
+
+    def valid_on(self, day: date) -> bool:
+        return (self.starts is None or self.starts <= day) and (self.ends is None or day <= self.ends)
+
+
+MentionKind = Literal["agency", "group", "person", "unmatched"]
 
 
 @dataclass(frozen=True)
@@ -80,6 +114,9 @@ class Mention:
     score: float  # 100.0 exact alias; rapidfuzz score otherwise; best candidate's when unmatched
     qualifier: str | None
     sub_unit: str | None
+    kind: MentionKind = "unmatched"  # agency | group | person | unmatched (agency_id None, counted)
+    place: str | None = None  # place named after the body, as printed ("tỉnh Bắc Ninh", "huyện Văn Lâm")
+    place_ids: tuple[str, ...] = ()  # registry place ids of the provinces named (districts/communes: none)
 
 
 # ---- comparison keys -------------------------------------------------------------------
@@ -163,6 +200,9 @@ class _Lexicon:
     bare_heads: frozenset[str]
     level_fragment_starts: frozenset[str]
     level_words: frozenset[str]
+    honorifics: frozenset[str] = frozenset()  # "ông", "bà", "đồng chí"
+    titles: frozenset[str] = frozenset()  # "phó giám đốc", "chủ tịch"
+    surnames: frozenset[str] = frozenset()  # "nguyễn", "trần"
 
 
 # ---- segmentation helpers --------------------------------------------------------------
@@ -222,22 +262,165 @@ def best_segmentation(n: int, value: Callable[[int, int], float | None], max_len
     return spans
 
 
+# ---- the registry's schema (pydantic: unknown keys, types and dates are refused) ------------
+
+Validity = int | date | None  # a year (inclusive) or a day
+
+
+def _first_day(v: Validity) -> date | None:
+    return date(v, 1, 1) if isinstance(v, int) else v
+
+
+def _last_day(v: Validity) -> date | None:
+    return date(v, 12, 31) if isinstance(v, int) else v
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class _Dated(_Strict):
+    valid_from: Validity = None
+    valid_to: Validity = None
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        for v in (self.valid_from, self.valid_to):
+            if isinstance(v, int) and not 1900 <= v <= 2100:
+                raise ValueError(f"validity year {v} is not a year")
+        lo, hi = _first_day(self.valid_from), _last_day(self.valid_to)
+        if lo is not None and hi is not None and lo > hi:
+            raise ValueError(f"valid_from {self.valid_from} after valid_to {self.valid_to}")
+        return self
+
+
+class EntityModel(_Dated):
+    """One body (or group) of the registry, as written in the YAML files."""
+    id: str = Field(pattern=_ID.pattern)
+    name: str = Field(min_length=1)
+    kind: str
+    level: str
+    is_group: bool = False
+    aliases: list[str] = []
+    successor: str | None = None
+    category: str | None = None
+    source: str | None = None  # defaults to the file's `source`
+    note: str | None = None
+
+
+class PlaceModel(_Dated):
+    id: str = Field(pattern=_ID.pattern)
+    name: str = Field(min_length=1)
+    type: Literal["tỉnh", "thành phố"]
+    aliases: list[str] = []
+    merged_into: str | None = None
+    source: str | None = None
+    note: str | None = None
+
+
+class LexiconModel(_Strict):
+    abbreviations: dict[str, str] = {}
+    qualifier_starts: list[str] = []
+    role_prefixes: list[str] = []
+    head_words: list[str] = []
+    bare_heads: list[str] = []
+    level_fragment_starts: list[str] = []
+    level_words: list[str] = []
+    centrally_run_cities: list[str] = []
+    levels: list[str] = []
+    kinds: list[str] = []
+    categories: list[str] = []
+    person_honorifics: list[str] = []
+    person_titles: list[str] = []
+    person_surnames: list[str] = []
+
+
+class RegistryFileModel(_Strict):
+    """The main file (version, lexicon, sources, include, places) or an included file."""
+    version: str | None = None
+    lexicon: LexiconModel | None = None
+    include: list[str] = []
+    places: str | list[PlaceModel] | None = None  # main file: a path; places file: the list
+    sources: dict[str, str] = {}
+    source: str | None = None  # default source key for this file's entities
+    entities: list[EntityModel] = []
+
+
+def _explain(err: ValidationError, where: str) -> ValueError:
+    """A ValidationError as one readable ValueError (the messages the tests and users grep for)."""
+    lines = []
+    for e in err.errors():
+        loc = ".".join(str(x) for x in e["loc"])
+        if e["type"] == "extra_forbidden":
+            lines.append(f"{loc.rsplit('.', 1)[0]}: unknown keys [{str(e['loc'][-1])!r}]")
+        elif e["type"] == "string_pattern_mismatch" and e["loc"][-1] == "id":
+            lines.append(f"{loc}: id {e['input']!r} is not an ascii slug")
+        else:
+            lines.append(f"{loc}: {e['msg']} (got {e['input']!r})")
+    return ValueError(f"{where}: " + "; ".join(lines))
+
+
+def _parse_file(raw, where: str) -> RegistryFileModel:
+    if not isinstance(raw, dict):
+        raise ValueError(f"{where}: expected a mapping")
+    try:
+        return RegistryFileModel.model_validate(raw)
+    except ValidationError as err:
+        raise _explain(err, where) from None
+
+
+def read_registry_files(path: str | Path | None = None) -> tuple[dict, list[tuple[str, RegistryFileModel]]]:
+    """The main file's raw mapping and every file of the registry, validated, in load order."""
+    path = Path(path) if path is not None else DEFAULT_PATH
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not isinstance(raw, dict) or "entities" not in raw and "include" not in raw or "version" not in raw:
+        raise ValueError(f"{path}: expected a mapping with 'version' and 'entities' (or 'include')")
+    main = _parse_file(raw, str(path))
+    files = [(str(path), main)]
+    for inc in main.include:
+        sub = path.parent / inc
+        model = _parse_file(yaml.safe_load(sub.read_text(encoding="utf-8")), str(sub))
+        if model.version or model.lexicon or model.include or model.sources:
+            raise ValueError(f"{sub}: an included file holds entities only (and a default source)")
+        files.append((str(sub), model))
+    if isinstance(main.places, str):
+        sub = path.parent / main.places
+        files.append((str(sub), _parse_file(yaml.safe_load(sub.read_text(encoding="utf-8")), str(sub))))
+    return raw, files
+
+
 # ---- the registry ----------------------------------------------------------------------
 
 class AgencyRegistry:
-    """Canonical agencies for one province, and the resolver for Chủ trì / Phối hợp cells."""
+    """Canonical agencies (with validity and sources), places, and the resolver for Chủ trì / Phối hợp cells."""
 
     def __init__(self, version: str, agencies: list[Agency], index: dict[str, tuple[str, ...]],
-                 keys: _Keys, lexicon: _Lexicon, max_alias_pieces: int, province: str | None):
+                 keys: _Keys, lexicon: _Lexicon, max_alias_pieces: int, province: str | None,
+                 places: list[Place] | None = None, templates: dict[str, str] | None = None,
+                 sources: dict[str, str] | None = None, cities: frozenset[str] = frozenset()):
         self._version = version
         self._agencies = {a.id: a for a in agencies}
         self._index = index
         self._keys = keys
         self._lex = lexicon
         self._province = province
+        self._places = {p.id: p for p in places or ()}
+        self._templates = templates or {}
+        self._sources = dict(sources or {})
+        self._cities = cities
+        # folded place name -> place ids (a name may have an old and a new place)
+        self._place_index: dict[str, tuple[str, ...]] = {}
+        for pl in self._places.values():
+            for n in (pl.name, *pl.aliases):
+                k = self._keys.key(n)
+                self._place_index[k] = (*self._place_index.get(k, ()), pl.id)
+        self._own_places = set(self._place_index.get(self._keys.key(province), ())) if province else set()
+        self._max_place_words = max((len(k.split()) for k in self._place_index), default=0)
+        self._derived: dict[str, Agency] = {}
         # A name spans at most this many pieces; a qualifier may add a couple more
-        # ("được giao quản lý, vận hành hệ thống thông tin").
-        self._max_span = max_alias_pieces + 2
+        # ("được giao quản lý, vận hành hệ thống thông tin"), a list of places several.
+        self._max_span = max_alias_pieces + 6
+        self._max_words = max((len(k.split()) for k in index), default=1) + 2
         self._choices = list(index)
         self._choices_plain = [_deaccent(c) for c in self._choices]
         self._span_cache: dict[str, _Span] = {}
@@ -248,69 +431,113 @@ class AgencyRegistry:
 
     @classmethod
     def load(cls, province: str | None = None, path: str | Path | None = None) -> AgencyRegistry:
-        """Read the YAML registry; `province` ("Hưng Yên") fills the {province} templates."""
-        path = Path(path) if path is not None else DEFAULT_PATH
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        if not isinstance(raw, dict) or "entities" not in raw or "version" not in raw:
-            raise ValueError(f"{path}: expected a mapping with 'version' and 'entities'")
-        return cls.from_data(raw, province=province)
+        """Read the YAML registry (the main file and the files it includes); `province`
+        ("Hưng Yên") fills the {province} templates."""
+        raw, files = read_registry_files(path)
+        return cls._build(files, province)
 
     @classmethod
     def from_data(cls, raw: dict, province: str | None = None) -> AgencyRegistry:
-        lex_raw = raw.get("lexicon") or {}
-        unknown = set(lex_raw) - _LEXICON_FIELDS
-        if unknown:
-            raise ValueError(f"unknown lexicon keys: {sorted(unknown)}")
-        keys = _Keys(lex_raw.get("abbreviations") or {})
+        """A registry from one mapping (no includes)."""
+        model = _parse_file(raw, "registry")
+        if model.include or isinstance(model.places, str):
+            raise ValueError("from_data takes one mapping; use load() for a registry split into files")
+        return cls._build([("registry", model)], province)
+
+    @classmethod
+    def _build(cls, files: list[tuple[str, RegistryFileModel]], province: str | None) -> AgencyRegistry:
+        main = files[0][1]
+        lex_m = main.lexicon or LexiconModel()
+        keys = _Keys(lex_m.abbreviations)
         lexicon = _Lexicon(
-            qualifier_starts=frozenset(keys.key(q) for q in lex_raw.get("qualifier_starts") or ()),
-            role_prefixes=frozenset(keys.key(r) for r in lex_raw.get("role_prefixes") or ()),
-            head_words=frozenset(keys.key(h) for h in lex_raw.get("head_words") or ()),
-            bare_heads=frozenset(keys.key(b) for b in lex_raw.get("bare_heads") or ()),
-            level_fragment_starts=frozenset(keys.key(s) for s in lex_raw.get("level_fragment_starts") or ()),
-            level_words=frozenset(keys.key(s) for s in lex_raw.get("level_words") or ()))
+            qualifier_starts=frozenset(keys.key(q) for q in lex_m.qualifier_starts),
+            role_prefixes=frozenset(keys.key(r) for r in lex_m.role_prefixes),
+            head_words=frozenset(keys.key(h) for h in lex_m.head_words),
+            bare_heads=frozenset(keys.key(b) for b in lex_m.bare_heads),
+            level_fragment_starts=frozenset(keys.key(s) for s in lex_m.level_fragment_starts),
+            level_words=frozenset(keys.key(s) for s in lex_m.level_words),
+            honorifics=frozenset(fold(h) for h in lex_m.person_honorifics),
+            titles=frozenset(keys.key(x) for x in lex_m.person_titles),
+            surnames=frozenset(fold(s) for s in lex_m.person_surnames))
         province = _clean_province(province)
-        cities = {fold(c) for c in lex_raw.get("centrally_run_cities") or ()}
+        cities = frozenset(fold(c) for c in lex_m.centrally_run_cities)
         is_city = province is not None and fold(province) in cities
-        levels = set(lex_raw.get("levels") or ())
-        kinds = set(lex_raw.get("kinds") or ())
+        levels, kinds, categories = set(lex_m.levels), set(lex_m.kinds), set(lex_m.categories)
+        sources = dict(main.sources)
 
         agencies: list[Agency] = []
+        templates: dict[str, str] = {}
         # key -> [(priority, order, id)]: explicit names beat generated variants, then file order.
         entries: dict[str, list[tuple[int, int, str]]] = {}
         max_pieces = 1
-        for order, e in enumerate(raw["entities"]):
-            _check_entity(e, levels, kinds, {a.id for a in agencies})
-            name = _fill(e["name"], province, is_city) or _fill(_generic_name(e["name"]), None, is_city)
-            explicit = [a for a in (_fill(x, province, is_city) for x in e.get("aliases") or ()) if a]
-            if _PROVINCE in e["name"] and province is not None:
-                # "Báo tỉnh" is also printed, and is the name when no province is known
-                explicit.append(_fill(_generic_name(e["name"]), None, is_city))
-            generated = []
-            if e["level"] == "tỉnh" and not e.get("is_group"):
-                generated = _level_variants([name, *explicit], province, is_city, keys, lexicon.bare_heads)
-            printed: list[str] = []
-            for priority, texts in ((0, [name, *explicit]), (1, generated)):
-                for text in texts:
-                    k = keys.key(text)
-                    if not k:
-                        raise ValueError(f"{e['id']}: alias {text!r} has an empty key")
-                    if text != name and text not in printed:
-                        printed.append(text)
-                    slot = entries.setdefault(k, [])
-                    if all(aid != e["id"] for _, _, aid in slot):
-                        slot.append((priority, order, e["id"]))
-                    max_pieces = max(max_pieces, len(cell_to_pieces(clean(text))))
-            agencies.append(Agency(
-                id=e["id"], name=name, kind=e["kind"], level=e["level"], is_group=bool(e.get("is_group", False)),
-                aliases=tuple(printed), valid_from=e.get("valid_from"), valid_to=e.get("valid_to"),
-                successor_id=e.get("successor")))
+        seen: set[str] = set()
+        order = 0
+        places: list[Place] = []
+        for where, model in files:
+            for pm in model.places if isinstance(model.places, list) else ():
+                src = pm.source or model.source
+                _check_source(src, sources, f"{where}: place {pm.id!r}")
+                places.append(Place(pm.id, clean(pm.name), pm.type, tuple(clean(a) for a in pm.aliases),
+                                    _first_day(pm.valid_from), _last_day(pm.valid_to), pm.merged_into, src))
+            for e in model.entities:
+                order += 1
+                what = f"{where}: entity {e.id!r}"
+                if e.id in seen:
+                    raise ValueError(f"{what} appears twice")
+                seen.add(e.id)
+                if levels and e.level not in levels:
+                    raise ValueError(f"{what}: unknown level {e.level!r}")
+                if kinds and e.kind not in kinds:
+                    raise ValueError(f"{what}: unknown kind {e.kind!r}")
+                if e.category is not None and e.category not in categories:
+                    raise ValueError(f"{what}: unknown category {e.category!r}")
+                src = e.source or model.source
+                _check_source(src, sources, what)
+                templates[e.id] = e.name
+                name = _fill(e.name, province, is_city) or _fill(_generic_name(e.name), None, is_city)
+                assert name is not None
+                explicit = [a for a in (_fill(x, province, is_city) for x in e.aliases) if a]
+                if _PROVINCE in e.name and province is not None:
+                    # "Báo tỉnh" is also printed, and is the name when no province is known
+                    explicit.append(_fill(_generic_name(e.name), None, is_city) or "")
+                generated = []
+                if e.level == "tỉnh" and not e.is_group:
+                    generated = _level_variants([name, *explicit], province, is_city, keys, lexicon.bare_heads)
+                printed: list[str] = []
+                for priority, texts in ((0, [name, *explicit]), (1, generated)):
+                    for text in texts:
+                        k = keys.key(text)
+                        if not k:
+                            raise ValueError(f"{what}: alias {text!r} has an empty key")
+                        if text != name and text not in printed:
+                            printed.append(text)
+                        slot = entries.setdefault(k, [])
+                        if all(aid != e.id for _, _, aid in slot):
+                            slot.append((priority, order, e.id))
+                        max_pieces = max(max_pieces, len(cell_to_pieces(clean(text))))
+                agencies.append(Agency(
+                    id=e.id, name=name, kind=e.kind, level=e.level, is_group=e.is_group,
+                    aliases=tuple(printed), valid_from=_year(e.valid_from), valid_to=_year(e.valid_to),
+                    successor_id=e.successor, starts=_first_day(e.valid_from), ends=_last_day(e.valid_to),
+                    category=e.category, source=src))
         ids = {a.id for a in agencies}
+        preds: dict[str, list[str]] = {}
         for a in agencies:
-            if a.successor_id is not None and a.successor_id not in ids:
-                raise ValueError(f"{a.id}: successor {a.successor_id!r} is not in the registry")
+            if a.successor_id is not None:
+                if a.successor_id not in ids:
+                    raise ValueError(f"{a.id}: successor {a.successor_id!r} is not in the registry")
+                preds.setdefault(a.successor_id, []).append(a.id)
+        agencies = [_with(a, predecessor_ids=tuple(preds.get(a.id, ()))) if a.id in preds else a for a in agencies]
+        place_ids = {p.id for p in places}
+        if len(place_ids) != len(places):
+            raise ValueError("a place id appears twice")
+        for pl in places:
+            if pl.merged_into is not None and pl.merged_into not in place_ids:
+                raise ValueError(f"place {pl.id}: merged_into {pl.merged_into!r} is not a place")
         index = {k: tuple(aid for _, _, aid in sorted(v)) for k, v in entries.items()}
-        return cls(str(raw["version"]), agencies, index, keys, lexicon, max_pieces, province)
+        return cls(str(main.version), agencies, index, keys, lexicon, max_pieces, province,
+                   places, templates, sources, cities)
+
 
     # -- public API -------------------------------------------------------------------------
 
@@ -759,30 +986,19 @@ def _level_variants(names: list[str], province: str | None, is_city: bool, keys:
     return out
 
 
-def _check_entity(e: dict, levels: set[str], kinds: set[str], seen: set[str]) -> None:
-    if not isinstance(e, dict):
-        raise ValueError(f"entity must be a mapping, got {e!r}")
-    missing = {"id", "name", "kind", "level"} - set(e)
-    if missing:
-        raise ValueError(f"entity {e.get('id', e)!r} lacks {sorted(missing)}")
-    unknown = set(e) - _ENTITY_FIELDS
-    if unknown:
-        raise ValueError(f"entity {e['id']!r}: unknown keys {sorted(unknown)}")
-    if not _ID.match(str(e["id"])):
-        raise ValueError(f"entity id {e['id']!r} is not an ascii slug")
-    if e["id"] in seen:
-        raise ValueError(f"entity id {e['id']!r} appears twice")
-    if levels and e["level"] not in levels:
-        raise ValueError(f"entity {e['id']!r}: unknown level {e['level']!r}")
-    if kinds and e["kind"] not in kinds:
-        raise ValueError(f"entity {e['id']!r}: unknown kind {e['kind']!r}")
-    for k in ("valid_from", "valid_to"):
-        if e.get(k) is not None and not isinstance(e[k], int):
-            raise ValueError(f"entity {e['id']!r}: {k} must be a year, got {e[k]!r}")
-    if e.get("valid_from") and e.get("valid_to") and e["valid_from"] > e["valid_to"]:
-        raise ValueError(f"entity {e['id']!r}: valid_from {e['valid_from']} after valid_to {e['valid_to']}")
-    if not isinstance(e.get("aliases") or [], list) or not all(isinstance(a, str) for a in e.get("aliases") or []):
-        raise ValueError(f"entity {e['id']!r}: aliases must be a list of strings (quote those with commas)")
+def _check_source(src: str | None, sources: dict[str, str], what: str) -> None:
+    if sources and src is None:
+        raise ValueError(f"{what}: no source (set `source:` on the entity or its file)")
+    if sources and src not in sources:
+        raise ValueError(f"{what}: source {src!r} is not in the registry's sources")
+
+
+def _year(v: Validity) -> int | None:
+    return v if isinstance(v, int) or v is None else v.year
+
+
+def _with(a: Agency, **changes) -> Agency:
+    return Agency(**{**a.__dict__, **changes})
 
 
 @lru_cache(maxsize=8)
