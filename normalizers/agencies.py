@@ -56,6 +56,16 @@ _WORD = re.compile(r"\S+")
 # Where the level part of a committee's name starts: "UBND | cấp huyện", "UBND | các huyện, ...".
 _LEVEL_WORD = re.compile(r"\s(?=(?:cấp|các|tỉnh|huyện|xã|quận|phường|thị trấn)(?![^\W_]))", re.IGNORECASE)
 _EDGE_PUNCT = " .,;:-+*•"
+_PROVINCE_PREFIX = re.compile(r"^(tỉnh|thành phố|tp)\.?\s+", re.IGNORECASE)
+_LIST_SPLIT = re.compile(r"\s*[,;]\s*|\s+và\s+")
+_LEVEL_AT = re.compile(r"^(" + "|".join(_DISTRICT_WORDS + _COMMUNE_WORDS) + r")\s+(?=\S)", re.IGNORECASE)
+
+
+def _level_word_at(text: str) -> str | None:
+    """The district/commune level word a text starts with ("huyện Văn Lâm" -> "huyện"), folded."""
+    m = _LEVEL_AT.match(text.strip())
+    return m.group(1).lower() if m else None
+
 _CACHE_LIMIT = 200_000
 
 
@@ -167,10 +177,24 @@ class _Piece:
     sep_before: str  # "", ",", "và", ";", ":"
 
 
+class _PlaceRef(NamedTuple):
+    """Places printed after a body's name: "tỉnh Bắc Ninh", "Bắc Ninh, Bình Dương", "huyện Văn Lâm"."""
+    text: str  # as printed
+    items: tuple[tuple[str, tuple[str, ...]], ...]  # (item as printed, province ids; () for districts/communes)
+    local: bool  # district or commune names (not in the registry: kept, never matched)
+
+
+class _Cut(NamedTuple):
+    name: str  # name key
+    qualifier: str | None  # as printed
+    place: _PlaceRef | None = None
+    cands: tuple[str, ...] | None = None  # candidates already filtered (place cuts)
+
+
 @dataclass(frozen=True)
 class _Span:
-    """What a stretch of text offers for matching: name/qualifier cuts and parenthesised text."""
-    cuts: tuple[tuple[str, str | None], ...]  # (name key, qualifier as printed), longest name first
+    """What a stretch of text offers for matching: name/qualifier/place cuts and parenthesised text."""
+    cuts: tuple[_Cut, ...]  # longest name first
     parens: tuple[str, ...]
 
 
@@ -186,6 +210,7 @@ class _Chunk:
     qualifier: str | None = None
     parens: tuple[str, ...] = ()
     expanded: bool = False
+    place: _PlaceRef | None = None
 
     @property
     def matched(self) -> bool:
@@ -369,23 +394,29 @@ def _parse_file(raw, where: str) -> RegistryFileModel:
         raise _explain(err, where) from None
 
 
+def _yaml(path: Path):
+    # libyaml's loader when built in: the pure-Python one takes most of the load time
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 (a safe loader)
+
+
 def read_registry_files(path: str | Path | None = None) -> tuple[dict, list[tuple[str, RegistryFileModel]]]:
     """The main file's raw mapping and every file of the registry, validated, in load order."""
     path = Path(path) if path is not None else DEFAULT_PATH
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = _yaml(path)
     if not isinstance(raw, dict) or "entities" not in raw and "include" not in raw or "version" not in raw:
         raise ValueError(f"{path}: expected a mapping with 'version' and 'entities' (or 'include')")
     main = _parse_file(raw, str(path))
     files = [(str(path), main)]
     for inc in main.include:
         sub = path.parent / inc
-        model = _parse_file(yaml.safe_load(sub.read_text(encoding="utf-8")), str(sub))
+        model = _parse_file(_yaml(sub), str(sub))
         if model.version or model.lexicon or model.include or model.sources:
             raise ValueError(f"{sub}: an included file holds entities only (and a default source)")
         files.append((str(sub), model))
     if isinstance(main.places, str):
         sub = path.parent / main.places
-        files.append((str(sub), _parse_file(yaml.safe_load(sub.read_text(encoding="utf-8")), str(sub))))
+        files.append((str(sub), _parse_file(_yaml(sub), str(sub))))
     return raw, files
 
 
@@ -422,6 +453,8 @@ class AgencyRegistry:
         self._max_span = max_alias_pieces + 6
         self._max_words = max((len(k.split()) for k in index), default=1) + 2
         self._choices = list(index)
+        # first words a name (or an office holder's role) can start with: other texts match nothing
+        self._first_words = frozenset(k.split(" ", 1)[0] for k in (*index, *lexicon.role_prefixes))
         self._choices_plain = [_deaccent(c) for c in self._choices]
         self._span_cache: dict[str, _Span] = {}
         self._fuzzy_cache: dict[str, tuple[str | None, float]] = {}
@@ -562,10 +595,56 @@ class AgencyRegistry:
         return len(self._agencies)
 
     def get(self, agency_id: str) -> Agency:
-        try:
-            return self._agencies[agency_id]
-        except KeyError:
-            raise KeyError(f"no agency with id {agency_id!r} in registry {self._version}") from None
+        """A registry agency, or a derived one ("so-noi-vu--bac-ninh": Sở Nội vụ of Bắc Ninh)."""
+        hit = self._agencies.get(agency_id) or self._derived.get(agency_id)
+        if hit is not None:
+            return hit
+        base, _, pid = agency_id.partition(_DERIVED)
+        if pid and base in self._agencies and pid in self._places:
+            return self.derive(base, pid)
+        raise KeyError(f"no agency with id {agency_id!r} in registry {self._version}")
+
+    def derive(self, agency_id: str, place_id: str) -> Agency:
+        """The provincial body `agency_id` of province `place_id` (another province than the
+        registry's): id "<agency id>--<place id>", the name filled with the province."""
+        did = f"{agency_id}{_DERIVED}{place_id}"
+        hit = self._derived.get(did)
+        if hit is not None:
+            return hit
+        a, pl = self._agencies[agency_id], self._places[place_id]
+        raw = self._templates.get(agency_id, a.name)
+        level = "thành phố" if pl.type == "thành phố" else "tỉnh"
+        if _PROVINCE in raw:
+            name = raw.replace(_PROVINCE, pl.name)
+            if level != "tỉnh":
+                name = _cityify(name)
+        elif re.search(r"(?<![^\W_])tỉnh$", raw):
+            name = f"{raw[:-len('tỉnh')]}{level} {pl.name}"
+        else:
+            name = f"{raw} {level} {pl.name}"
+        successor = None
+        if a.successor_id is not None:
+            successor = f"{a.successor_id}{_DERIVED}{place_id}"
+        elif pl.merged_into is not None:
+            successor = f"{agency_id}{_DERIVED}{pl.merged_into}"
+        ends = min((d for d in (a.ends, pl.ends) if d), default=None)
+        starts = max((d for d in (a.starts, pl.starts) if d), default=None)
+        hit = self._derived[did] = _with(
+            a, id=did, name=clean(name), aliases=(), successor_id=successor, starts=starts, ends=ends,
+            valid_from=starts.year if starts else None, valid_to=ends.year if ends else None,
+            predecessor_ids=(), place_id=place_id)
+        return hit
+
+    @property
+    def places(self) -> tuple[Place, ...]:
+        return tuple(self._places.values())
+
+    @property
+    def sources(self) -> dict[str, str]:
+        return dict(self._sources)
+
+    def place(self, place_id: str) -> Place:
+        return self._places[place_id]
 
     def resolve_cell(self, text: str | None, year: int | None = None, min_score: float = 88.0) -> list[Mention]:
         """The bodies named in one Chủ trì / Phối hợp cell, in printed order.
@@ -594,6 +673,7 @@ class AgencyRegistry:
         pieces = cell_to_pieces(cell)
         chunks = self._pieces_to_exact_chunks(cell, pieces)
         chunks = self._expand_shared_head(cell, chunks)
+        chunks = self._split_runs_at_names(cell, chunks)
         chunks = self._match_leftovers_fuzzy(cell, chunks, min_score)
         chunks = self._attach_unknown_tails(cell, chunks, min_score)
         chunks = self._merge_unknown_runs(cell, chunks, min_score)
@@ -749,24 +829,142 @@ class AgencyRegistry:
                 self._apply(c, found, score)
         return chunks
 
+    def _split_runs_at_names(self, cell: str, chunks: list[_Chunk]) -> list[_Chunk]:
+        """Names printed with no separator ("Bộ Thông tin và Truyền thông Bộ Khoa học và Công
+        nghệ"): an unknown run is re-cut at word boundaries into registry names, longest match
+        first. Kept only when what is left over starts like a new body (or is a bare "và")."""
+        out: list[_Chunk] = []
+        i = 0
+        while i < len(chunks):
+            run = _unmatched_run(chunks, i, stop=self._is_elliptical)
+            if not run:
+                out.append(chunks[i])
+                i += 1
+                continue
+            out.extend(self._split_words(cell, run) or run)
+            i += len(run)
+        return out
+
+    def _split_words(self, cell: str, run: list[_Chunk]) -> list[_Chunk] | None:
+        a, b = run[0].start, run[-1].end
+        if self._person(cell[a:b].strip(_EDGE_PUNCT))[0]:  # "Đồng chí Phó Chủ tịch UBND tỉnh"
+            return None
+        words = [(a + m.start(), a + m.end()) for m in _WORD.finditer(cell[a:b])]
+        if len(words) < 2 or not any(cell[s:e][:1].isupper() for s, e in words[1:]):
+            return None
+
+        def text(i: int, j: int) -> str:
+            return cell[words[i][0]:words[j - 1][1]].strip(_EDGE_PUNCT)
+
+        def value(i: int, j: int) -> float | None:
+            if not cell[words[i][0]:words[i][1]][:1].isupper():
+                return None
+            t = text(i, j)
+            return 100.0 * (j - i) if t and self._exact(t) else None
+
+        spans = best_segmentation(len(words), value, self._max_words)
+        out: list[_Chunk] = []
+        pending: list[int] = []  # word indices not in a name
+        sep = run[0].sep_before
+
+        def flush() -> bool:
+            nonlocal sep
+            if not pending:
+                return True
+            t = text(pending[0], pending[-1] + 1)
+            bare = t.strip(" ,;").lower()
+            pending.clear()
+            if bare in {"", "và", "cùng", "với", "cùng với"}:
+                sep = "và" if bare == "và" else ","
+                return True
+            if not (t[:1].isupper() and self._keys.starts_with(t, self._lex.head_words)):
+                return False
+            return True
+
+        named = False
+        for i, j in spans:
+            found = self._exact(text(i, j)) if value(i, j) else None
+            if not found:
+                pending.extend(range(i, j))
+                continue
+            lead = pending[:]
+            if not flush():
+                return None
+            if lead and cell[words[lead[0]][0]:words[lead[-1]][1]].strip(" ,;").lower() not in {"và", "cùng", "với", "cùng với", ""}:
+                out.append(_Chunk(words[lead[0]][0], words[lead[-1]][1], run[0].part, sep,
+                                  cell[words[lead[0]][0]:words[lead[-1]][1]].strip(_EDGE_PUNCT)))
+                sep = ""
+            s, e = words[i][0], words[j - 1][1]
+            chunk = _Chunk(s, e, run[0].part, sep, cell[s:e].strip(_EDGE_PUNCT))
+            self._apply(chunk, found, 100.0)
+            out.append(chunk)
+            named, sep = True, ""
+        if pending:
+            lead = pending[:]
+            if not flush():
+                return None
+            rest = cell[words[lead[0]][0]:words[lead[-1]][1]].strip(_EDGE_PUNCT)
+            if rest.strip(" ,;").lower() not in {"và", "cùng", "với", "cùng với", ""}:
+                out.append(_Chunk(words[lead[0]][0], words[lead[-1]][1], run[0].part, sep, rest))
+        return out if named else None
+
     def _chunks_to_mentions(self, chunks: list[_Chunk], year: int | None) -> list[Mention]:
         mentions: list[Mention] = []
         seen: set[tuple] = set()
         for c in chunks:
             text = c.text.strip(_EDGE_PUNCT)
             if not c.matched:
+                is_person, body, title = self._person(text)
+                if is_person:
+                    a = self._pick(body, year) if body else None
+                    mentions.append(Mention(text, a and a.id, a and a.name, a and a.kind, a and a.level, False,
+                                            100.0 if a else 0.0, title, None, kind="person"))
+                    continue
                 score = c.score if c.score is not None else self._fuzzy(text)[1]
                 mentions.append(Mention(text, None, None, None, None, False, round(score, 2), None, None))
                 continue
             agency = self._pick(c.cands, year)
             qualifier, sub_unit = self._split_parens(c.parens, c.qualifier, agency)
-            identity = (agency.id, qualifier, sub_unit)
-            if identity in seen:  # "UBND cấp huyện, cấp huyện"
-                continue
-            seen.add(identity)
-            mentions.append(Mention(text, agency.id, agency.name, agency.kind, agency.level, agency.is_group,
-                                    round(float(c.score), 2), qualifier, sub_unit))
+            for a, mtext, place, place_ids in self._placed(agency, text, c.place, year):
+                identity = (a.id, qualifier, sub_unit, place)
+                if identity in seen:  # "UBND cấp huyện, cấp huyện"
+                    continue
+                seen.add(identity)
+                mentions.append(Mention(mtext, a.id, a.name, a.kind, a.level, a.is_group, round(float(c.score), 2),
+                                        qualifier, sub_unit, kind="group" if a.is_group else "agency",
+                                        place=place, place_ids=place_ids))
         return mentions
+
+    def _placed(self, agency: Agency, text: str, ref: _PlaceRef | None, year: int | None):
+        """(agency, text, place, place ids) for a matched chunk: a provincial body named with other
+        provinces becomes one derived body per province ("Sở Nội vụ tỉnh Bắc Ninh"); a group keeps
+        its places together; a district/commune name is only kept as the place."""
+        if ref is None:
+            return [(agency, text, None, ())]
+        if ref.local or agency.is_group:
+            ids = tuple(self._pick_place(ids, year) for _, ids in ref.items if ids)
+            return [(agency, text, ref.text, ids)]
+        base = text[:len(text) - len(ref.text)].rstrip() if text.endswith(ref.text) else text
+        prefix = _PROVINCE_PREFIX.match(ref.items[0][0])
+        out = []
+        for n, (item, ids) in enumerate(ref.items):
+            pid = self._pick_place(ids, year)
+            a = agency if pid in self._own_places else self.derive(agency.id, pid)
+            if len(ref.items) == 1:
+                shown = text
+            else:  # "UBND tỉnh Bắc Ninh, Bình Dương" -> "UBND tỉnh Bắc Ninh", "UBND tỉnh Bình Dương"
+                lead = prefix.group(0) if prefix and not _PROVINCE_PREFIX.match(item) else ""
+                shown = f"{base} {lead}{item}"
+            out.append((a, shown, item, (pid,)))
+        return out
+
+    def _pick_place(self, ids: tuple[str, ...], year: int | None) -> str:
+        if year is not None:
+            for pid in ids:
+                p = self._places[pid]
+                if (p.starts is None or p.starts.year <= year) and (p.ends is None or year <= p.ends.year):
+                    return pid
+        return ids[0]
 
     # -- matching primitives ----------------------------------------------------------------------
 
@@ -780,10 +978,10 @@ class AgencyRegistry:
         blank = _PAREN.sub(lambda m: " " * len(m.group()), text).replace("(", " ").replace(")", " ")
         words = [(m.start(), m.end()) for m in _WORD.finditer(blank)]
         wkeys = [self._keys.key(blank[a:b]) for a, b in words]
-        cuts: list[tuple[str, str | None]] = []
+        cuts: list[_Cut] = []
         name = self._keys.key(blank)
         if name:
-            cuts.append((name, None))
+            cuts.append(_Cut(name, None))
         for k in range(len(words) - 1, 0, -1):
             if not wkeys[k]:
                 continue
@@ -795,42 +993,196 @@ class AgencyRegistry:
                 continue
             name = self._keys.key(blank[:words[k - 1][1]])
             if name:
-                cuts.append((name, qualifier))
+                cuts.append(_Cut(name, qualifier))
+        cuts.extend(self._place_cuts(text, blank, words))
         cuts.extend(self._role_cuts(text, words, wkeys))
         if len(self._span_cache) > _CACHE_LIMIT:
             self._span_cache.clear()
         hit = self._span_cache[text] = _Span(tuple(cuts), parens)
         return hit
 
-    def _role_cuts(self, text: str, words: list[tuple[int, int]], wkeys: list[str]) -> list[tuple[str, str | None]]:
+    def _role_cuts(self, text: str, words: list[tuple[int, int]], wkeys: list[str]) -> list[_Cut]:
         """"Giám đốc Sở Nội vụ", "Thủ trưởng các sở, ban, ngành tỉnh": the office holder stands
         for the body; the role is kept as the qualifier. Tried after the whole text, so a
         registry entry for the role itself ("Chủ tịch UBND tỉnh") wins."""
         for n in range(1, min(3, len(words) - 1) + 1):
             if " ".join(w for w in wkeys[:n] if w) in self._lex.role_prefixes:
                 role = text[:words[n - 1][1]]
-                return [(name, f"{role}; {q}" if q else role) for name, q in self._span(text[words[n][0]:]).cuts]
+                return [c._replace(qualifier=f"{role}; {c.qualifier}" if c.qualifier else role)
+                        for c in self._span(text[words[n][0]:]).cuts]
         return []
+
+    # -- places printed after a name --------------------------------------------------------------
+
+    def _place_cuts(self, text: str, blank: str, words: list[tuple[int, int]]) -> list[_Cut]:
+        """"Sở Nội vụ tỉnh Bắc Ninh", "các địa phương Bắc Ninh, Bình Dương", "UBND huyện Văn Lâm",
+        "Huyện ủy Văn Lâm": a registry name followed by places. A province must be a registry
+        place and the body a provincial one (or a group); a district or commune name is kept as
+        printed after a level word ("huyện", "xã", ...) or after a district/commune body."""
+        out: list[_Cut] = []
+        last = blank.split()[-1:] or [""]
+        if not (last[0][:1].isupper() or last[0][:1].isdigit()):  # a place name ends the text
+            return out
+        # longest place first: "UBND | huyện Văn Lâm", not "UBND huyện | Văn Lâm"
+        for k in range(max(1, len(words) - 14), len(words)):
+            tail = text[words[k][0]:].rstrip(_EDGE_PUNCT)
+            first = blank[words[k][0]:words[k][1]]
+            base = blank[:words[k - 1][1]]
+            ref = self._province_tail(tail) if first[:1].isupper() or _PROVINCE_PREFIX.match(tail) else None
+            if ref is not None:
+                cut = self._place_cut(self._province_bases(base, ref), ref, lambda a: a.level == "tỉnh" or a.is_group)
+                if cut is not None:
+                    out.append(cut)
+                    continue
+            ref = self._local_tail(tail)
+            if ref is not None:
+                level_word = _level_word_at(tail)
+                bases = [f"{base} {level_word}", f"{base} cấp {'xã' if level_word in _COMMUNE_WORDS else 'huyện'}",
+                         base] if level_word else [base]
+                cut = self._place_cut([self._keys.key(b) for b in bases], ref,
+                                      lambda a: a.level in {"huyện", "xã"} or a.is_group)
+                if cut is not None:
+                    out.append(cut)
+        return out
+
+    def _place_cut(self, names: list[str], ref: _PlaceRef, ok: Callable[[Agency], bool]) -> _Cut | None:
+        for name in names:
+            cands = tuple(c for c in self._index.get(name, ()) if ok(self._agencies[c]))
+            if cands:
+                return _Cut(name, None, ref, cands)
+        return None
+
+    def _province_bases(self, base: str, ref: _PlaceRef) -> list[str]:
+        """Keys a provincial body's name may take before a province: "Sở Nội vụ (tỉnh)", "Báo",
+        "UBND thành phố" (a city) = "UBND tỉnh"."""
+        k = self._keys.key(base)
+        swapped = re.sub(r"(?<![^\W_])thành phố$", "tỉnh", k)
+        out = [k, swapped, f"{k} tỉnh", f"{k} thành phố"]
+        return list(dict.fromkeys(out))
+
+    def _province_tail(self, tail: str) -> _PlaceRef | None:
+        """"tỉnh Bắc Ninh", "Bắc Ninh, Bình Dương", "TP. Hồ Chí Minh và Hà Nội" -> the places, or None."""
+        items = []
+        for item in _LIST_SPLIT.split(tail):
+            item = item.strip(_EDGE_PUNCT)
+            if not item:
+                return None
+            ids = self._province_ids(item)
+            if not ids:
+                return None
+            items.append((item, ids))
+        return _PlaceRef(tail, tuple(items), False) if items else None
+
+    def _province_ids(self, item: str) -> tuple[str, ...]:
+        m = _PROVINCE_PREFIX.match(item)
+        typ = None if m is None else ("tỉnh" if m.group(1).lower() == "tỉnh" else "thành phố")
+        name = item[m.end():] if m else item
+        if not name[:1].isupper():  # place names are proper nouns
+            return ()
+        ids = self._place_index.get(self._keys.key(name), ())
+        return tuple(i for i in ids if typ is None or self._places[i].type == typ)
+
+    def _local_tail(self, tail: str) -> _PlaceRef | None:
+        """"huyện Văn Lâm", "xã Tân Lập, xã Hòa Bình", "phường 5", or a bare capitalised name list."""
+        items = []
+        for n, item in enumerate(_LIST_SPLIT.split(tail)):
+            item = item.strip(_EDGE_PUNCT)
+            words = item.split()
+            if not words or len(words) > 6:
+                return None
+            lw = _level_word_at(item)
+            name = words[len(lw.split()):] if lw else words
+            if (n == 0 and not lw and not all(w[:1].isupper() for w in words)) or not name:
+                return None
+            if not all(w[:1].isupper() or w[:1].isdigit() for w in name):
+                return None
+            if n == 0 and not lw and self._keys.starts_with(item, self._lex.head_words):
+                return None
+            items.append((item, ()))
+        return _PlaceRef(tail, tuple(items), True) if items else None
+
+    # -- persons ---------------------------------------------------------------------------------
+
+    def _person(self, text: str) -> tuple[bool, tuple[str, ...] | None, str | None]:
+        """(is a person, candidate ids of the body named with the person, the title as printed).
+        A person is an honorific ("Ông", "Đồng chí") and/or an office title, then a personal name
+        (capitalised words, the first a family name when no honorific says so), or an honorific
+        with an office ("Đồng chí Phó Chủ tịch UBND tỉnh")."""
+        words = text.split()
+        if not words:
+            return False, None, None
+        i = 0
+        honorific = False
+        for n in (2, 1):
+            if len(words) >= n and fold(" ".join(words[:n])) in self._lex.honorifics:
+                i, honorific = n, True
+                break
+        # the personal name: the longest run of capitalised words at the end (2..5 words, or 1
+        # after an honorific), starting with a family name unless an honorific introduces it
+        name_at = None
+        for j in range(max(i, len(words) - 5), len(words)):
+            run = words[j:]
+            if not all(w[:1].isupper() for w in run):
+                continue
+            if fold(run[0]) in self._lex.surnames and len(run) >= 2 or (honorific and j == i):
+                name_at = j
+                break
+        middle = " ".join(words[i:name_at if name_at is not None else len(words)])
+        if name_at is None and not (honorific and middle):
+            return False, None, None
+        if not middle:
+            return True, None, None
+        title, body = self._title_and_body(middle)
+        if title is None and body is None:
+            return False, None, None
+        return True, body, title
+
+    def _title_and_body(self, middle: str) -> tuple[str | None, tuple[str, ...] | None]:
+        words = middle.split()
+        titled = False
+        for n in range(min(4, len(words)), 0, -1):
+            head = " ".join(words[:n])
+            if self._keys.key(head) in self._lex.titles:
+                titled = True
+                rest = " ".join(words[n:])
+                if not rest:
+                    return head, None
+                found = self._exact(rest)
+                if found:
+                    return head, found[0]
+        if titled:  # "Phó Giám đốc Ban X Nguyễn Văn A": a titled person, the body not known
+            return middle, None
+        found = self._exact(middle)
+        return (None, found[0]) if found else (None, None)
 
     def _runs_into_new_body(self, qualifier: str) -> bool:
         items = cell_to_pieces(qualifier)
         return any(self._keys.starts_with(qualifier[p.start:p.end], self._lex.head_words) for p in items[1:])
 
-    def _exact(self, text: str) -> tuple[tuple[str, ...], str | None] | None:
-        """(candidate ids, qualifier) when the text is a registry name, optionally qualified."""
-        for name, qualifier in self._span(text).cuts:
-            cands = self._index.get(name)
+    def _exact(self, text: str) -> tuple[tuple[str, ...], str | None, _PlaceRef | None] | None:
+        """(candidate ids, qualifier, place) when the text is a registry name, optionally
+        qualified or followed by a place."""
+        if "(" not in text:  # the common case: the whole text is a name
+            cands = self._index.get(self._keys.key(text))
             if cands:
-                return cands, qualifier
+                return cands, None, None
+        if self._keys.key(text).split(" ", 1)[0] not in self._first_words:
+            return None  # every cut's name starts where the text starts
+        for cut in self._span(text).cuts:
+            cands = cut.cands or self._index.get(cut.name)
+            if cands:
+                return cands, cut.qualifier, cut.place
         return None
 
     def _fuzzy(self, text: str) -> tuple[tuple[str, ...], float, str | None]:
         """Best (candidate ids, score, qualifier) over the text's name cuts; ids () if none."""
         best: tuple[tuple[str, ...], float, str | None] = ((), 0.0, None)
-        for name, qualifier in self._span(text).cuts:
-            key, score = self._fuzzy_key(name)
+        for cut in self._span(text).cuts:
+            if cut.cands is not None:  # a place cut: its name was matched exactly
+                continue
+            key, score = self._fuzzy_key(cut.name)
             if key is not None and score > best[1]:
-                best = (self._index[key], score, qualifier)
+                best = (self._index[key], score, cut.qualifier)
         return best
 
     def _fuzzy_key(self, name: str) -> tuple[str | None, float]:
@@ -859,9 +1211,10 @@ class AgencyRegistry:
     def _apply(self, chunk: _Chunk, found, score: float) -> None:
         if not found or not found[0]:
             return
-        chunk.cands, chunk.qualifier = found
+        chunk.cands, chunk.qualifier = found[0], found[1]
+        chunk.place = found[2] if len(found) > 2 else None
         chunk.score = score
-        chunk.parens = self._span(chunk.text).parens
+        chunk.parens = self._span(chunk.text).parens if "(" in chunk.text else ()
 
     def _pick(self, cands: tuple[str, ...], year: int | None) -> Agency:
         """The first candidate that existed in `year`; else the first."""
@@ -953,8 +1306,14 @@ def _fill(text: str, province: str | None, is_city: bool) -> str | None:
             return None
         text = text.replace(_PROVINCE, province)
     if is_city:
-        text = re.sub(r"(?<![^\W_])tỉnh(?![^\W_])", "thành phố", text)
+        text = _cityify(text)
     return clean(text)
+
+
+def _cityify(text: str) -> str:
+    """A province's body as a centrally-run city's: "tỉnh" -> "thành phố", "Tỉnh ủy" -> "Thành ủy"."""
+    text = re.sub(r"(?<![^\W_])Tỉnh (ủy|uỷ|đoàn)(?![^\W_])", r"Thành \1", text)
+    return re.sub(r"(?<![^\W_])tỉnh(?![^\W_])", "thành phố", text)
 
 
 def _generic_name(template: str) -> str:

@@ -378,8 +378,12 @@ def test_trailing_punctuation_and_lower_case_cac(reg):
 def test_province_templates_for_another_province():
     tb = AgencyRegistry.load(province="Thái Bình")
     ms = tb.resolve_cell("Báo Thái Bình; Đài Phát thanh - Truyền hình Thái Bình; Cục Thuế tỉnh Thái Bình; Báo Hưng Yên")
-    assert [m.agency_id for m in ms] == ["bao-tinh", "dai-phat-thanh-truyen-hinh-tinh", "cuc-thue-tinh", None]
+    # another province's newspaper is a body of its own, derived from the template
+    assert [m.agency_id for m in ms] == ["bao-tinh", "dai-phat-thanh-truyen-hinh-tinh", "cuc-thue-tinh",
+                                         "bao-tinh--hung-yen"]
+    assert (ms[3].agency_name, ms[3].place, ms[3].place_ids) == ("Báo Hưng Yên", "Hưng Yên", ("hung-yen",))
     assert tb.get("bao-tinh").name == "Báo Thái Bình"
+    assert tb.get("bao-tinh--hung-yen").name == "Báo Hưng Yên"
     assert "Báo tỉnh" in tb.get("bao-tinh").aliases
 
 
@@ -391,7 +395,7 @@ def test_without_province_templates_use_generic_names():
     bare = AgencyRegistry.load()
     assert bare.get("bao-tinh").name == "Báo tỉnh"
     assert bare.get("tinh-uy").name == "Tỉnh ủy"
-    assert [m.agency_id for m in bare.resolve_cell("Báo tỉnh; Báo Hưng Yên")] == ["bao-tinh", None]
+    assert [m.agency_id for m in bare.resolve_cell("Báo tỉnh; Báo Hưng Yên")] == ["bao-tinh", "bao-tinh--hung-yen"]
 
 
 def test_centrally_run_city_says_thanh_pho():
