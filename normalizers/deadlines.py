@@ -103,7 +103,7 @@ import calendar
 import operator
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -171,6 +171,7 @@ class _Span(NamedTuple):
     lo: _Point | None  # start = first day of lo (None: open start)
     hi: _Point | None  # end = last day of hi (None: open end)
     ongoing: bool = False
+    before: bool = False  # end = the day before hi starts ("trước tháng 10/2026" -> 30/9/2026)
 
 
 class _NoParse(Exception):
@@ -191,23 +192,49 @@ def _words(phrase: str) -> tuple[str, ...]:
     return tuple(phrase.split())
 
 
-_CONDITION_HEADS = tuple(map(_words, ("ngay sau khi", "sau khi", "ngay khi", "khi")))
-_REF_HEADS = tuple(map(_words, ("thời hạn", "thời gian", "kế hoạch", "quy định", "qui định", "tiến độ", "lộ trình")))
+# Word lists of the grammar (folded). Phrases, so "sau khi" is tried before "khi".
+_CONDITION_HEADS = tuple(map(_words, (
+    "ngay sau khi", "sau khi", "ngay khi", "khi", "trước khi", "kể từ khi", "tùy theo", "tuỳ theo", "tùy thuộc",
+    "căn cứ", "đồng thời với", "cùng với", "theo yêu cầu", "đột xuất", "trong trường hợp", "nếu", "ngay sau",
+    "sau", "trường hợp")))
+_REF_HEADS = tuple(map(_words, (
+    "thời hạn", "thời gian", "kế hoạch", "quy định", "qui định", "tiến độ", "lộ trình", "chỉ đạo", "hướng dẫn",
+    "văn bản", "quyết định", "nghị quyết", "chương trình", "đề án", "lịch", "thông báo", "phân công",
+    "nội dung", "chức năng", "nhiệm vụ", "thẩm quyền", "luật", "nghị định", "thông tư", "chỉ thị", "công văn",
+    "kết luận", "dự án", "yêu cầu")))
 _CONT = tuple(map(_words, ("thường xuyên", "liên tục")))
-_LEADS = tuple(map(_words, ("thực hiện", "triển khai", "hoàn thành")))
-# First words of productions, to pick one without trying each in turn.
+# Lead words before the time ("Hoàn thành trước ...", "Xong trong Quý III/2025", "Là nhiệm vụ
+# thường xuyên"): they say what happens, not when; any sequence of them is skipped.
+_LEADS = tuple(map(_words, (
+    "thực hiện", "triển khai", "hoàn thành", "xong", "ban hành", "tổ chức", "trình", "báo cáo", "xây dựng",
+    "tổng kết", "sơ kết", "phấn đấu", "dự kiến", "áp dụng", "thí điểm", "là", "nhiệm vụ", "công việc",
+    "cơ bản", "hoàn thiện", "kiện toàn", "vận hành", "đưa vào sử dụng", "đánh giá", "tổng hợp", "gửi",
+    "duy trì", "được", "phải", "bắt đầu triển khai", "định kỳ thực hiện")))
+_CONDITION_ALONE = frozenset(map(_words, ("theo yêu cầu", "đột xuất")))
 _CONDITION_FIRST = frozenset(h[0] for h in _CONDITION_HEADS)
 _CONT_FIRST = frozenset(h[0] for h in _CONT)
 _LEAD_FIRST = frozenset(h[0] for h in _LEADS)
-_SPAN_FIRST = frozenset({"giai", "bắt", "từ", "trước", "đến", "tới", "hết", "chậm", "các", "trong", "vào"})
+_SPAN_FIRST = frozenset({"giai", "bắt", "từ", "trước", "đến", "tới", "hết", "chậm", "các", "trong", "vào", "cuối",
+                         "cả", "kể"})
 _EVERY_HEAD = frozenset({"hàng", "hằng", "hăng"})  # "hăng": a common OCR slip for "hằng"
-_EVERY = {"năm": "annual", "quý": "quarterly", "quí": "quarterly", "tháng": "monthly"}
+_EVERY = {"năm": "annual", "quý": "quarterly", "quí": "quarterly", "tháng": "monthly", "tuần": "weekly",
+          "ngày": "daily"}
 _EVERY_MONTHS = {1: "monthly", 3: "quarterly", 6: "half-yearly", 12: "annual"}
+_LONG = frozenset({"annual"})  # recurrences a sub-year point may carry ("Tháng 11 hằng năm")
 _TO = frozenset({"đến", "tới", "-", "\u2013", "\u2014"})
 _SEP = frozenset({",", "và", "-", "\u2013", "\u2014"})
 _AND = frozenset({"và", ","})
+_LIST = frozenset({"và", ",", ";"})  # between two points of one deadline ("Quý II/2022, Quý III/2022")
 _QUARTER = frozenset({"quý", "quí"})
 _OCR_QUARTER = {"11": 2, "111": 3}  # "Quý 11/2024": Tesseract reads II as 11
+
+
+def _every_months(n: int) -> str:
+    return _EVERY_MONTHS.get(n) or f"every-{n}-months"
+
+
+def _every_years(n: int) -> str:
+    return "annual" if n == 1 else f"every-{n}-years"
 
 
 # ---- the parser --------------------------------------------------------------------------
@@ -279,29 +306,63 @@ class _Parser:
         self.i += 1
         return int(self.toks[self.i - 1].text)
 
-    # -- deadline = condition | reference | continuous | recurring | scheduled --
+    def attempt(self, production):
+        """The production's value, or None with the position restored (backtracking)."""
+        save = self.i
+        try:
+            return production()
+        except _NoParse:
+            self.i = save
+            return None
+
+    # -- deadline = condition | reference | {lead} (continuous | recurring | scheduled) --
     def deadline(self, printed: str) -> Deadline:
         first = self.text()
-        if first in _CONDITION_FIRST and self.eat_any(_CONDITION_HEADS):
-            self.need(not self.done())
-            return Deadline("conditional", None, None, condition=printed)
+        if first in _CONDITION_FIRST:
+            start = self.i
+            if self.eat_any(_CONDITION_HEADS):
+                # a head needs what it depends on ("Khi" alone is not a deadline), except the
+                # ones that say it all ("Theo yêu cầu", "Đột xuất")
+                self.need(not self.done() or self.toks_text(start) in _CONDITION_ALONE)
+                return Deadline("conditional", None, None, condition=printed)
         if self.eat("theo"):
             self.need(self.eat_any(_REF_HEADS))
             return Deadline("reference", None, None, condition=printed)
+        self.leads()
+        first = self.text()
         if first in _CONT_FIRST:
-            return self.continuous()
-        if first == "định" or first in _EVERY_HEAD:
-            return self.recurring()
-        return self.scheduled()
+            return self.continuous(printed)
+        if first == "định" or (first in _EVERY_HEAD and self.text(1) in _EVERY) or self.at_per_time():
+            return self.recurring(printed)
+        return self.scheduled(printed)
 
-    def continuous(self) -> Deadline:
+    def toks_text(self, start: int) -> tuple[str, ...]:
+        return tuple(t.text for t in self.toks[start:self.i])
+
+    def leads(self) -> None:
+        while self.text() in _LEAD_FIRST and self.eat_any(_LEADS):
+            pass
+
+    def continuous(self, printed: str) -> Deadline:
+        """cont [("," | "và") cont] [following] [[","] recurrences] [[","|"("] span [")"]]."""
         self.need(self.eat_any(_CONT))
-        if self.eat(_AND):
-            self.need(self.eat_any(_CONT))
+        save = self.i
+        if self.eat(_AND) and not self.eat_any(_CONT):
+            self.i = save
         self.following()
+        recurrence = self.attempt(self.trailing_recurrence)
+        span = None
+        if not self.done():
+            paren = self.eat("(")
+            self.eat(",")
+            span = self.span()
+            self.need(not paren or self.eat(")"))
         self.need(self.done())
+        if span is not None:
+            d = self.span_to_deadline(span, True, recurrence)
+            return Deadline("continuous", d.start, d.end, ongoing=True, recurrence=recurrence)
         start = date(self.plan_year, 1, 1) if self.plan_year else None
-        return Deadline("continuous", start, None, ongoing=True)
+        return Deadline("continuous", start, None, ongoing=True, recurrence=recurrence)
 
     def following(self) -> bool:
         save = self.i
@@ -313,8 +374,9 @@ class _Parser:
 
     def following_core(self) -> bool:
         return self.eat(frozenset({"các", "những"}), "năm", "tiếp", "theo") or \
-            self.eat(frozenset({"các", "những"}), "năm", "sau")
+            self.eat(frozenset({"các", "những"}), "năm", "sau") or self.eat("trở", "đi")
 
+    # -- recurrences = recurrence {("," | "/" | "và" | "hoặc") recurrence} --
     def every(self) -> str | None:
         tok = self._tok(1)
         if self.at(_EVERY_HEAD) and tok is not None and tok.text in _EVERY:
@@ -322,38 +384,102 @@ class _Parser:
             return _EVERY[tok.text]
         return None
 
-    def recurring(self) -> Deadline:
-        periodic = self.eat("định", "kỳ")
-        recurrence = self.every()
-        if recurrence is None and periodic:
-            recurrence = _EVERY_MONTHS.get(self.number())
-            self.need(recurrence is not None and self.eat("tháng"))
-            self.eat(frozenset({"/", "một"}), "lần")
-        self.need(recurrence is not None and self.done())
+    def at_per_time(self) -> bool:
+        """"6 tháng/lần", "02 năm một lần"."""
+        tok = self._tok()
+        return (tok is not None and tok.kind == "NUM" and self.text(1) in {"tháng", "năm"}
+                and self.text(2) in {"/", "một", "1"} and self.text(3) == "lần")
+
+    def recurrence(self, periodic: bool = False) -> str:
+        """every | "định kỳ" [every | NUM ("tháng" | "năm")] [per] | NUM ("tháng" | "năm") per.
+        `periodic`: a "định kỳ" before the list covers every item ("Định kỳ hằng quý / 6 tháng")."""
+        periodic = self.eat("định", "kỳ") or periodic
+        r = self.every()
+        if r is not None:
+            return r
+        tok = self._tok()
+        if tok is None or tok.kind != "NUM" or self.text(1) not in {"tháng", "năm"}:
+            self.need(periodic and (self.done() or self.at(frozenset({",", "(", ";", "và"}))))
+            return "periodic"  # "Định kỳ" alone: recurring, period not said
+        n = self.number()
+        unit = self.text()
+        self.i += 1
+        per = self.eat(frozenset({"/", "một", "1"}), "lần")
+        self.need(periodic or per)
+        self.need(1 <= n <= (24 if unit == "tháng" else 10))
+        return _every_months(n) if unit == "tháng" else _every_years(n)
+
+    def recurrences(self) -> str:
+        periodic = self.at("định", "kỳ")
+        out = [self.recurrence()]
+        while True:
+            save = self.i
+            if self.eat(frozenset({",", "/", "và", "hoặc"})):
+                nxt = self.attempt(lambda: self.recurrence(periodic))
+                if nxt is not None and nxt != "periodic":
+                    out.append(nxt)
+                    continue
+            self.i = save
+            break
+        return ",".join(dict.fromkeys(out))
+
+    def trailing_recurrence(self) -> str:
+        self.eat(_AND)
+        self.need(self.text() == "định" or (self.text() in _EVERY_HEAD and self.text(1) in _EVERY)
+                  or self.at_per_time())
+        return self.recurrences()
+
+    def recurring(self, printed: str) -> Deadline:
+        """recurrences [("và" | "hoặc") ("đột xuất" | condition)] [[","|"("|":"] span [")"]]."""
+        recurrence = self.recurrences()
+        condition = None
+        span = None
+        if self.at(frozenset({"và", "hoặc"})) and (self.text(1) in _CONDITION_FIRST):
+            self.i += 1
+            self.need(self.eat_any(_CONDITION_HEADS) or self.eat("đột", "xuất"))
+            condition = printed
+            self.i = len(self.toks)
+        if not self.done():
+            paren = self.eat("(")
+            self.eat(frozenset({",", ":", ";"}))
+            self.leads()
+            span = self.span()
+            self.need(not paren or self.eat(")"))
+            self.need(self.done())
+        if span is not None:
+            d = self.span_to_deadline(span, True, recurrence)
+            return Deadline("recurring", d.start, d.end, ongoing=True, recurrence=recurrence, condition=condition)
         y = self.plan_year
         start, end = (date(y, 1, 1), date(y, 12, 31)) if y else (None, None)
-        return Deadline("recurring", start, end, ongoing=True, recurrence=recurrence)
+        return Deadline("recurring", start, end, ongoing=True, recurrence=recurrence, condition=condition)
 
-    # -- scheduled = [lead] span [suffix] --
-    def scheduled(self) -> Deadline:
-        if self.text() in _LEAD_FIRST and self.eat_any(_LEADS):
-            self.eat("thí", "điểm")
+    # -- scheduled = span {list_sep point} [suffix] --
+    def scheduled(self, printed: str) -> Deadline:
         span = self.span()
+        while self.at(_LIST) and span.hi is not None and span.lo is not None:
+            save = self.i
+            self.i += 1
+            self.eat("trong")
+            nxt = self.attempt(self.point)
+            if nxt is None:
+                self.i = save
+                break
+            span = _Span(span.kind if nxt.kind == span.hi.kind and span.kind == nxt.kind else "range", span.lo, nxt)
         ongoing, recurrence = span.ongoing, None
         if not self.done():
             ongoing, recurrence = self.suffix()
             self.need(self.done())
+            if recurrence and span.kind in {"date", "month", "quarter", "range"} and span.kind != "range":
+                self.need(all(r in _LONG or r.endswith("-years") for r in recurrence.split(",")))
         return self.span_to_deadline(span, ongoing, recurrence)
 
     def suffix(self) -> tuple[bool, str | None]:
-        """(ongoing, recurrence): ["("] (ongoing | [("và" | ",")] "hằng năm") [")"]."""
+        """(ongoing, recurrence): ["("] (ongoing | [("và" | ",")] recurrences) [")"]."""
         paren = self.eat("(")
         if self.ongoing():
-            recurrence = None
+            recurrence = self.attempt(self.trailing_recurrence)
         else:
-            self.eat(_AND)
-            recurrence = self.every()
-            self.need(recurrence == "annual")
+            recurrence = self.trailing_recurrence()
         self.need(not paren or self.eat(")"))
         return True, recurrence
 
@@ -378,26 +504,33 @@ class _Parser:
             return self.period(self.point(), required=True)
         if self.eat("bắt", "đầu"):
             self.need(self.at("từ"))
+        self.eat("kể")
         if self.eat("từ"):
             first = self.point()
             span = self.period(first, required=False)
             if span is not None:
                 return span
-            self.eat("trở", "đi")
+            self.eat("trở", "đi") or self.eat("về", "sau")
             return _Span("range", first, None, ongoing=True)
         if self.eat("trước"):
-            self.eat("ngày")
-            self.need(self._tok() is not None and self._tok().kind == "DATE")
-            return self.due(self.point())
-        if self.eat("đến") or self.eat("tới") or self.at("hết"):
+            # "trước (ngày) 30/6/2025": by that day; "trước tháng 10/2026": before the month starts
+            if self.eat("(", "ngày", ")") or self.eat("ngày"):
+                self.need(self._tok() is not None and self._tok().kind in {"DATE", "NUM"})
+            p = self.point()
+            if p.kind == "date":
+                return self.due(p)
+            return _Span("date", None, p, before=True)
+        if self.eat("đến") or self.eat("tới") or self.at("hết") or self.at("cuối"):
             self.eat("hết")
+            self.eat("cuối")
             return self.due(self.point())
         if self.eat("chậm", "nhất"):
             self.eat("là")
+            self.eat("trước") or self.eat("vào")
             return self.due(self.point())
         if self.eat("các"):  # "các năm 2023 - 2025"
             return self.period(self.point(), required=True)
-        self.eat("trong") or self.eat("vào")
+        self.eat("trong") or self.eat("vào") or self.eat("cả")
         first = self.point()
         return self.period(first, required=False) or self.single(first)
 
@@ -412,6 +545,7 @@ class _Parser:
             self.need(not required)
             return None
         self.eat("hết")
+        self.eat("năm") if self.at("năm") and self.at_year(1) else None
         return _Span("range", first, self.point())
 
     # -- point = date | month | quarter | half | year --
@@ -430,8 +564,32 @@ class _Parser:
             return self.quarter()
         if tok.kind == "NUM" and self.at(tok.text, "tháng", frozenset({"đầu", "cuối"}), "năm"):
             return self.half()
-        self.eat("năm")
+        if tok.kind == "NUM" and len(tok.text) <= 2 and self.text(1) == "tháng":
+            return self.worded_date()
+        if tok.kind == "NUM" and len(tok.text) <= 2 and self.at(tok.text, "/") and self.at_year(2):
+            # a month written bare: "11/2026", "07/2024"
+            month = int(tok.text)
+            self.need(1 <= month <= 12)
+            self.i += 2
+            return _Point("month", self.year(), month, month)
+        if self.eat("năm"):
+            if self.at_year():
+                return _Point("year", self.year(), 1, 12)
+            # "trong năm", "cả năm": the plan's year; "năm" must end the phrase or a clause
+            self.need(self.i >= 2 and self.toks[self.i - 2].text in {"trong", "cả"})
+            return _Point("year", None, 1, 12)
         return _Point("year", self.year(), 1, 12)
+
+    def worded_date(self) -> _Point:
+        """"30 tháng 6 năm 2025", "ngày 15 tháng 12"."""
+        day = self.number()
+        self.i += 1  # "tháng"
+        month = self.number()
+        year = None
+        if self.eat("năm") or self.eat("/"):
+            year = self.year()
+        self.need(1 <= month <= 12 and 1 <= day <= calendar.monthrange(year or 2000, month)[1])
+        return _Point("date", year, month, month, day)
 
     def date(self) -> _Point:
         parts = [int(x) for x in self.toks[self.i].text.split("/")]
@@ -509,7 +667,10 @@ class _Parser:
         y_hi = (hi and hi.year) or (lo and lo.year) or self.plan_year
         try:
             start = _first_day(lo, y_lo) if lo and y_lo else None
-            end = _last_day(hi, y_hi) if hi and y_hi else None
+            if span.before:
+                end = _first_day(hi, y_hi) - timedelta(days=1) if hi and y_hi else None
+            else:
+                end = _last_day(hi, y_hi) if hi and y_hi else None
         except ValueError:  # 29/2 in a year that is not a leap year
             raise _NoParse from None
         self.need(start is None or end is None or start <= end)
