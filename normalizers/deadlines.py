@@ -17,39 +17,44 @@ Tokens
     WORD   letters ("quý", "thường", "xuyên"; every keyword below is a sequence of WORDs)
     "/"  ","  DASH ("-", "–", "—")  "("  ")"  and OTHER (any other character)
 
-Grammar (EBNF; quoted strings are folded words, YEAR is a NUM 1900..2100)
--------------------------------------------------------------------------
-    deadline    = condition | reference | continuous | recurring | scheduled
-    condition   = ("khi" | "sau khi" | "ngay khi" | "ngay sau khi") ANY+
-    reference   = "theo" ref_head ANY*
-    ref_head    = "thời hạn" | "thời gian" | "kế hoạch" | "quy định" | "qui định"
-                | "tiến độ" | "lộ trình"
-    continuous  = cont [("," | "và") cont] [following]
+Grammar (EBNF; quoted strings are folded words, YEAR is a NUM 1900..2100; the word lists
+are the module constants _CONDITION_HEADS, _REF_HEADS, _LEADS, _CONT, _EVERY)
+-----------------------------------------------------------------------------------------
+    deadline    = condition | reference | {lead} (continuous | recurring | scheduled)
+    condition   = COND_HEAD ANY+ | "theo yêu cầu" | "đột xuất"          ("khi", "sau khi", "trước khi", "căn cứ", ...)
+    reference   = "theo" REF_HEAD ANY*                                   ("tiến độ", "kế hoạch", "quyết định", ...)
+    lead        = LEAD                                 ("xong", "hoàn thành", "là", "nhiệm vụ", "triển khai", ...)
+    continuous  = cont [("," | "và") cont] [following] [[","|"và"] recurrences] [["("] [","] span [")"]]
     cont        = "thường xuyên" | "liên tục"
-    recurring   = ["định kỳ"] every | "định kỳ" NUM "tháng" [("/" | "một") "lần"]   NUM 1, 3, 6, 12
-    every       = ("hàng" | "hằng" | "hăng") ("năm" | "quý" | "tháng")
-    scheduled   = [lead] span [suffix]
-    lead        = ("thực hiện" | "triển khai" | "hoàn thành") ["thí điểm"]
+    recurring   = recurrences [("và" | "hoặc") (COND_HEAD | "đột xuất") ANY*] [["("] [","|":"|";"] {lead} span [")"]]
+    recurrences = recurrence {("," | "/" | "và" | "hoặc") recurrence}    (a "định kỳ" in front covers them all)
+    recurrence  = ["định kỳ"] every | "định kỳ" [NUM ("tháng" | "năm") [per]] | NUM ("tháng" | "năm") per
+    every       = ("hàng" | "hằng" | "hăng") ("năm" | "quý" | "tháng" | "tuần" | "ngày")
+    per         = ("/" | "một" | "1") "lần"
+    scheduled   = span {(";" | "," | "và") ["trong"] point} [suffix]
     span        = "giai đoạn" ["từ"] point to ["hết"] point                 (period)
-                | ["bắt đầu"] "từ" point (to ["hết"] point | ["trở đi"])   (period | since)
-                | "trước" ["ngày"] DATE                                     (due)
-                | (("đến" | "tới") ["hết"] | "hết" | "chậm nhất" ["là"]) point (due)
+                | ["bắt đầu"] ["kể"] "từ" point (to ["hết"] point | ["trở đi" | "về sau"])  (period | since)
+                | "trước" [["("] "ngày" [")"]] point                        (due: a day; before: a period)
+                | (("đến" | "tới") ["hết"] | "hết" | "cuối") point          (due)
+                | "chậm nhất" ["là"] ["trước" | "vào"] point                (due)
                 | "các" point to ["hết"] point                              (period)
-                | ["trong" | "vào"] point [to ["hết"] point]                (point | period)
+                | ["trong" | "vào" | "cả"] point [to ["hết"] point]         (point | period)
     to          = "đến" | "tới" | DASH
     suffix      = "(" suffix_core ")" | suffix_core
-    suffix_core = ongoing | [("và" | ",")] ("hàng" | "hằng" | "hăng") "năm"
+    suffix_core = ongoing [recurrences] | [("và" | ",")] recurrences
     ongoing     = ("và" | ",") (cont [following] | following_core)
     following   = ["trong"] following_core
-    following_core = ("các" | "những") "năm" ("tiếp theo" | "sau")
-    point       = date | month | quarter | half | year
+    following_core = ("các" | "những") "năm" ("tiếp theo" | "sau") | "trở đi"
+    point       = date | worded_date | month | bare_month | quarter | half | year
     date        = ["ngày"] DATE
+    worded_date = ["ngày"] NUM "tháng" NUM [("năm" | "/") YEAR]        ("30 tháng 6 năm 2025")
     month       = "tháng" NUM {sep NUM} [year_part]                   months 1..12, increasing
+    bare_month  = NUM "/" YEAR                                        ("11/2026"; NUM 1..12, 1-2 digits)
     quarter     = ("quý" | "quí") qnum {sep qnum} [year_part]         quarters 1..4, increasing
     qnum        = ROMAN | NUM
     sep         = "," | "và" | DASH                                   (only when a number follows)
     half        = NUM "tháng" ("đầu" | "cuối") "năm" [["/"] YEAR]     NUM 1..11
-    year        = ["năm"] YEAR
+    year        = ["năm"] YEAR | ("trong" | "cả") "năm"               (the latter: the plan's year)
     year_part   = "/" YEAR | [","] "năm" YEAR
 
 Semantics (what each derivation yields)
@@ -74,7 +79,7 @@ Semantics (what each derivation yields)
   the point, end None, ongoing True.
 - due ("trước ngày 30/6/2022", "Trước 15/12", "Đến hết năm 2025", "Chậm nhất quý II/2022"):
   the kind of the point, start None, end = the end of the point. "trước" only takes a day:
-  "trước tháng 6" (before June starts or ends?) is unknown.
+  "trước tháng 6" is before June starts (see below).
 - ongoing suffix ("Quý IV/2022 và thường xuyên", "... và thường xuyên trong các năm tiếp
   theo", "Năm 2022 và các năm tiếp theo"): the span unchanged, ongoing True.
 - annual suffix ("Tháng 11 hàng năm", "Quý IV hằng năm", "Trước ngày 15/12 hằng năm"):
@@ -91,7 +96,21 @@ Semantics (what each derivation yields)
   ".;:," removed), e.g. "Khi có yêu cầu", "Sau khi thực hiện kiểm tra xong"; no dates.
 - reference: kind reference, condition = the whole cell as printed, e.g. "Theo thời hạn tại
   Kế hoạch của UBND tỉnh", "Theo quy định"; no dates.
-- Anything else, including "", None, "Sớm", "Quý V/2022", "Thường xuyên trong năm 2022":
+- before a period ("Xong trước tháng 10/2026", "Trước Quý III/2025", "Trước năm 2026"): kind
+  date, start None, end = the day before the period starts (2026-09-30, 2025-06-30,
+  2025-12-31); before a day ("Trước (ngày) 30/6/2025") the day itself is the due date.
+- "cuối năm 2025" / "cuối quý II": due at the end of the point (start None).
+- a list of points ("Quý II/2022, Quý III/2022", "Năm 2025, 2026", "Tháng 6 và tháng 12"):
+  from the start of the first to the end of the last (increasing), the points' kind if they
+  share one, else range.
+- recurrences: annual | half-yearly | quarterly | monthly | weekly | daily | every-N-months |
+  every-N-years | periodic ("Định kỳ" alone); a list joins them with "," in printed order
+  ("Định kỳ hằng quý / 6 tháng" -> "quarterly,half-yearly"). A recurrence with a span keeps
+  both ("Hằng năm (trước ngày 15/12)" -> recurring, end 15/12 of the plan year, annual); with a
+  condition ("Định kỳ hằng năm và đột xuất") the printed cell is kept as the condition too.
+- continuous with a span ("Thường xuyên trong năm 2022") takes the span's dates; with a
+  recurrence ("Thường xuyên, hằng năm") keeps it.
+- Anything else, including "", None, "Sớm", "Quý V/2022", "Tháng 11 hằng quý", "Khi":
   kind unknown, start/end/recurrence/condition None, ongoing False.
 
 Results are cached per (text, plan_year); a cell parses in about 15-30 µs uncached
@@ -118,7 +137,8 @@ class Deadline:
     start: date | None  # first day covered (None where open or not applicable)
     end: date | None  # last day covered / due date (None where open)
     ongoing: bool = False  # "... và thường xuyên", "thường xuyên", "hằng năm", recurring, "từ năm 2022"
-    recurrence: str | None = None  # annual | half-yearly | quarterly | monthly | None
+    recurrence: str | None = None  # annual | half-yearly | quarterly | monthly | weekly | daily | every-N-months |
+    # every-N-years | periodic; several joined by "," ("quarterly,half-yearly"); None
     condition: str | None = None  # the printed cell for conditional and reference, else None
 
 
