@@ -249,7 +249,7 @@ def cell_to_pieces(cell: str) -> list[_Piece]:
         if tok in "()":
             depth = depth + 1 if tok == "(" else max(0, depth - 1)
             continue
-        if depth:
+        if depth or (tok == "/" and _abbreviation_slash(cell, m.start())):
             continue
         add(start, m.start())
         tok = tok.strip().lower().replace("–", "-").replace("—", "-")
@@ -258,6 +258,13 @@ def cell_to_pieces(cell: str) -> list[_Piece]:
         sep, start = tok, m.end()
     add(start, len(cell))
     return pieces
+
+
+def _abbreviation_slash(cell: str, i: int) -> bool:
+    """"Đ/c" (đồng chí): a slash between two single letters joins, it does not separate."""
+    def letter(j: int) -> bool:
+        return 0 <= j < len(cell) and cell[j].isalpha()
+    return letter(i - 1) and not letter(i - 2) and letter(i + 1) and not letter(i + 2)
 
 
 def best_segmentation(n: int, value: Callable[[int, int], float | None], max_len: int) -> list[tuple[int, int]]:
