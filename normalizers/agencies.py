@@ -56,6 +56,8 @@ _WORD = re.compile(r"\S+")
 # Where the level part of a committee's name starts: "UBND | cấp huyện", "UBND | các huyện, ...".
 _LEVEL_WORD = re.compile(r"\s(?=(?:cấp|các|tỉnh|huyện|xã|quận|phường|thị trấn)(?![^\W_]))", re.IGNORECASE)
 _EDGE_PUNCT = " .,;:-+*•"
+_OF_TAIL = re.compile(r"\s+(?:trực thuộc|thuộc|của)$", re.IGNORECASE)
+_BELONGS = re.compile(r"\s(?:trực thuộc|thuộc)\s", re.IGNORECASE)
 _PROVINCE_PREFIX = re.compile(r"^(tỉnh|thành phố|tp)\.?\s+", re.IGNORECASE)
 _LIST_SPLIT = re.compile(r"\s*[,;]\s*|\s+và\s+")
 _LEVEL_AT = re.compile(r"^(" + "|".join(_DISTRICT_WORDS + _COMMUNE_WORDS) + r")\s+(?=\S)", re.IGNORECASE)
@@ -211,6 +213,7 @@ class _Chunk:
     parens: tuple[str, ...] = ()
     expanded: bool = False
     place: _PlaceRef | None = None
+    unit: str | None = None  # a unit of the body, printed before it ("Cục An toàn thông tin (Bộ TT&TT)")
 
     @property
     def matched(self) -> bool:
@@ -228,6 +231,7 @@ class _Lexicon:
     honorifics: frozenset[str] = frozenset()  # "ông", "bà", "đồng chí"
     titles: frozenset[str] = frozenset()  # "phó giám đốc", "chủ tịch"
     surnames: frozenset[str] = frozenset()  # "nguyễn", "trần"
+    unit_heads: frozenset[str] = frozenset()  # "cục", "vụ": units named with their body
 
 
 # ---- segmentation helpers --------------------------------------------------------------
@@ -365,6 +369,7 @@ class LexiconModel(_Strict):
     person_honorifics: list[str] = []
     person_titles: list[str] = []
     person_surnames: list[str] = []
+    unit_heads: list[str] = []
 
 
 class RegistryFileModel(_Strict):
@@ -404,7 +409,10 @@ def _parse_file(raw, where: str) -> RegistryFileModel:
 def _yaml(path: Path):
     # libyaml's loader when built in: the pure-Python one takes most of the load time
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 (a safe loader)
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 (a safe loader)
+    except (yaml.YAMLError, ValueError) as err:  # ValueError: an impossible date ("2025-13-01")
+        raise ValueError(f"{path}: {err}") from None
 
 
 def read_registry_files(path: str | Path | None = None) -> tuple[dict, list[tuple[str, RegistryFileModel]]]:
@@ -498,7 +506,8 @@ class AgencyRegistry:
             level_words=frozenset(keys.key(s) for s in lex_m.level_words),
             honorifics=frozenset(fold(h) for h in lex_m.person_honorifics),
             titles=frozenset(keys.key(x) for x in lex_m.person_titles),
-            surnames=frozenset(fold(s) for s in lex_m.person_surnames))
+            surnames=frozenset(fold(s) for s in lex_m.person_surnames),
+            unit_heads=frozenset(keys.key(u) for u in lex_m.unit_heads))
         province = _clean_province(province)
         cities = frozenset(fold(c) for c in lex_m.centrally_run_cities)
         is_city = province is not None and fold(province) in cities
@@ -685,6 +694,7 @@ class AgencyRegistry:
         chunks = self._attach_unknown_tails(cell, chunks, min_score)
         chunks = self._merge_unknown_runs(cell, chunks, min_score)
         chunks = self._expand_levels(chunks, min_score)
+        chunks = self._attach_units(cell, chunks)
         return self._chunks_to_mentions(chunks, year)
 
     def _pieces_to_exact_chunks(self, cell: str, pieces: list[_Piece]) -> list[_Chunk]:
@@ -836,6 +846,53 @@ class AgencyRegistry:
                 self._apply(c, found, score)
         return chunks
 
+    def _attach_units(self, cell: str, chunks: list[_Chunk]) -> list[_Chunk]:
+        """A unit named with its body is the body, the unit kept as sub-unit: "Cục An toàn thông
+        tin (Bộ TT&TT)", "Cục Kiểm soát thủ tục hành chính thuộc Văn phòng Chính phủ", "Vụ Pháp
+        chế - Bộ Tư pháp" (not after a comma: "Ban X, Sở Y" may be two bodies). Only an unknown
+        text starting with a unit word (lexicon unit_heads) joins, and only a single body."""
+        out: list[_Chunk] = []
+        for c in chunks:
+            if c.matched or not self._is_unit(c.text):
+                out.append(c)
+                continue
+            found = None
+            for p in _PAREN.findall(c.text):  # "Cục X (Bộ Y)"
+                found = found or self._single_body(p)
+                if found:
+                    unit = _PAREN.sub("", c.text).strip(_EDGE_PUNCT)
+            m = _BELONGS.search(c.text)
+            if found is None and m:  # "Cục X thuộc Bộ Y"
+                found = self._single_body(c.text[m.end():])
+                unit = c.text[:m.start()].strip(_EDGE_PUNCT)
+            if found:
+                c.cands, c.qualifier, c.place, c.score, c.unit = found[0], None, found[2], 100.0, unit
+            out.append(c)
+        # "Vụ Pháp chế - Bộ Tư pháp", "Cục X, Bộ Y": the unknown unit before a body
+        merged: list[_Chunk] = []
+        for c in out:
+            prev = merged[-1] if merged else None
+            if (prev is not None and not prev.matched and c.matched and not c.expanded and c.part == prev.part
+                    and c.sep_before in {"-", ""} and self._is_unit(prev.text)
+                    and len(c.cands) and not self._agencies[c.cands[0]].is_group
+                    and self._agencies[c.cands[0]].level in {"trung ương", "tỉnh"} and c.qualifier is None):
+                unit = _OF_TAIL.sub("", prev.text.strip(_EDGE_PUNCT))
+                c = _Chunk(prev.start, c.end, prev.part, prev.sep_before, cell[prev.start:c.end], c.cands, c.score,
+                           None, c.parens, False, c.place, unit)
+                merged[-1] = c
+                continue
+            merged.append(c)
+        return merged
+
+    def _is_unit(self, text: str) -> bool:
+        return text[:1].isupper() and self._keys.starts_with(text, self._lex.unit_heads)
+
+    def _single_body(self, text: str):
+        found = self._exact(text.strip(_EDGE_PUNCT))
+        if found and not self._agencies[found[0][0]].is_group:
+            return found
+        return None
+
     def _split_runs_at_names(self, cell: str, chunks: list[_Chunk]) -> list[_Chunk]:
         """Names printed with no separator ("Bộ Thông tin và Truyền thông Bộ Khoa học và Công
         nghệ"): an unknown run is re-cut at word boundaries into registry names, longest match
@@ -931,7 +988,9 @@ class AgencyRegistry:
                 mentions.append(Mention(text, None, None, None, None, False, round(score, 2), None, None))
                 continue
             agency = self._pick(c.cands, year)
-            qualifier, sub_unit = self._split_parens(c.parens, c.qualifier, agency)
+            qualifier, sub_unit = self._split_parens(c.parens if c.unit is None else (), c.qualifier, agency)
+            if c.unit:
+                sub_unit = c.unit
             for a, mtext, place, place_ids in self._placed(agency, text, c.place, year):
                 identity = (a.id, qualifier, sub_unit, place)
                 if identity in seen:  # "UBND cấp huyện, cấp huyện"

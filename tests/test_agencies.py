@@ -271,8 +271,9 @@ def test_unknown_name_with_a_comma_stays_one_mention(reg):
 
 
 def test_capitalised_unknown_items_stay_apart(reg):
-    ms = reg.resolve_cell("Công ty Điện lực Hưng Yên, Công ty Cấp nước Hưng Yên")
-    assert [(m.text, m.agency_id) for m in ms] == [("Công ty Điện lực Hưng Yên", None), ("Công ty Cấp nước Hưng Yên", None)]
+    ms = reg.resolve_cell("Công ty Cấp nước Hưng Yên, Công ty Môi trường đô thị Hưng Yên")
+    assert [(m.text, m.agency_id) for m in ms] == [("Công ty Cấp nước Hưng Yên", None),
+                                                    ("Công ty Môi trường đô thị Hưng Yên", None)]
 
 
 def test_unknown_item_after_a_department_is_not_swallowed(reg):

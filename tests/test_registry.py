@@ -330,3 +330,22 @@ def test_resolution_stays_fast_with_the_whole_country_registry():
         reg.resolve_cell(c, 2025)
     per_cell = (time.perf_counter() - start) / len(cells)
     assert per_cell < 0.01, f"{per_cell * 1e3:.2f} ms per cell"  # measured about 0.3 ms
+
+
+# ---- units named with their body ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, agency_id, unit", [
+    ("Cục An toàn thông tin (Bộ TT&TT)", "bo-thong-tin-va-truyen-thong", "Cục An toàn thông tin"),
+    ("Cục Kiểm soát thủ tục hành chính thuộc Văn phòng Chính phủ", "van-phong-chinh-phu",
+     "Cục Kiểm soát thủ tục hành chính"),
+    ("Vụ Pháp chế - Bộ Tư pháp", "bo-tu-phap", "Vụ Pháp chế"),
+    ("Trung tâm Dữ liệu quốc gia trực thuộc Bộ Công an", "bo-cong-an", "Trung tâm Dữ liệu quốc gia"),
+])
+def test_a_unit_with_its_body_is_the_body(national, text, agency_id, unit):
+    [m] = national.resolve_cell(text, 2024)
+    assert (m.agency_id, m.sub_unit, m.text, m.kind) == (agency_id, unit, text, "agency")
+
+
+def test_a_unit_after_a_comma_is_not_guessed_to_belong(national):
+    ms = national.resolve_cell("Cục Chuyển đổi số quốc gia, Bộ Khoa học và Công nghệ", 2026)
+    assert [(m.kind, m.agency_id) for m in ms] == [("unmatched", None), ("agency", "bo-khoa-hoc-va-cong-nghe")]
