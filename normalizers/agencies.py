@@ -56,6 +56,11 @@ _WORD = re.compile(r"\S+")
 # Where the level part of a committee's name starts: "UBND | cấp huyện", "UBND | các huyện, ...".
 _LEVEL_WORD = re.compile(r"\s(?=(?:cấp|các|tỉnh|huyện|xã|quận|phường|thị trấn)(?![^\W_]))", re.IGNORECASE)
 _EDGE_PUNCT = " .,;:-+*•"
+_EVERY_LAST = frozenset({"tỉnh", "phố", "phương", "thành", "quan", "ương", "tw", "tư"})
+_INTRODUCERS = frozenset({"sở", "các sở", "bộ", "các bộ"})
+# "Sở Nội vụ các tỉnh, thành phố": a provincial body of every province
+_EVERY_PROVINCE = re.compile(r"(?:của\s+)?(?:các|những)\s+(?:tỉnh|địa phương)(?:\s*,\s*thành phố|\s*,\s*thành)?"
+                             r"(?:\s+trực thuộc\s+(?:Trung ương|TW|TƯ))?(?:\s+(?:có\s+)?liên quan)?", re.IGNORECASE)
 _OF_TAIL = re.compile(r"\s+(?:trực thuộc|thuộc|của)$", re.IGNORECASE)
 _BELONGS = re.compile(r"\s(?:trực thuộc|thuộc)\s", re.IGNORECASE)
 _PROVINCE_PREFIX = re.compile(r"^(tỉnh|thành phố|tp)\.?\s+", re.IGNORECASE)
@@ -184,6 +189,7 @@ class _PlaceRef(NamedTuple):
     text: str  # as printed
     items: tuple[tuple[str, tuple[str, ...]], ...]  # (item as printed, province ids; () for districts/communes)
     local: bool  # district or commune names (not in the registry: kept, never matched)
+    every: bool = False  # "các tỉnh, thành phố": the body of every province
 
 
 class _Cut(NamedTuple):
@@ -712,6 +718,17 @@ class AgencyRegistry:
     def _expand_shared_head(self, cell: str, chunks: list[_Chunk]) -> list[_Chunk]:
         """"Sở Y tế, Giáo dục và Đào tạo" and "Các Sở: Nội vụ, Tư pháp": the unknown items
         after a department take its head word ("Sở")."""
+        for n, c in enumerate(chunks[:-1]):
+            # "Các Bộ: Công an, Quốc phòng": after an introducer, "Công an" is "Bộ Công an" (not
+            # the provincial police it would be alone)
+            if c.matched or chunks[n + 1].sep_before != ":" or self._keys.key(c.text) not in _INTRODUCERS:
+                continue
+            head = c.text.split()[-1].capitalize()
+            for d in chunks[n + 1:]:
+                if d.part != chunks[n + 1].part:
+                    break
+                if d.matched and not d.expanded and self._exact(f"{head} {d.text}"):
+                    d.cands, d.score, d.qualifier, d.place = (), None, None, None
         out: list[_Chunk] = []
         i = 0
         while i < len(chunks):
@@ -905,7 +922,15 @@ class AgencyRegistry:
                 out.append(chunks[i])
                 i += 1
                 continue
-            out.extend(self._split_words(cell, run) or run)
+            split = self._split_words(cell, run)
+            prev = out[-1] if out else None
+            if split is None and prev is not None and prev.matched and prev.part == run[0].part and not prev.expanded:
+                # "Các bộ, ngành, địa phương Bộ Nội vụ": the name before took too little
+                wider = self._split_words(cell, [prev, *run])
+                if wider is not None and all(c.matched for c in wider):
+                    out.pop()
+                    split = wider
+            out.extend(split or run)
             i += len(run)
         return out
 
@@ -977,6 +1002,23 @@ class AgencyRegistry:
         seen: set[tuple] = set()
         for c in chunks:
             text = c.text.strip(_EDGE_PUNCT)
+            if not c.matched and (ref := self._province_tail(text)) is not None:
+                # a bare province list: more places of the group before ("Các địa phương: Hà Nội,
+                # Hải Phòng"), else the provinces' people's committees ("Thành phố Hồ Chí Minh")
+                last = mentions[-1] if mentions else None
+                if last is not None and last.kind == "group":
+                    ids = tuple(self._pick_place(i, year) for _, i in ref.items)
+                    place = f"{last.place}, {ref.text}" if last.place else ref.text
+                    mentions[-1] = _replace(last, place=place, place_ids=last.place_ids + ids)
+                    continue
+                ubnd = self._agencies.get("ubnd-tinh")
+                if ubnd is not None:
+                    for item, ids in ref.items:
+                        pid = self._pick_place(ids, year)
+                        a = ubnd if pid in self._own_places else self.derive(ubnd.id, pid)
+                        mentions.append(Mention(item, a.id, a.name, a.kind, a.level, False, 100.0, None, None,
+                                                kind="agency", place=item, place_ids=(pid,)))
+                    continue
             if not c.matched:
                 is_person, body, title = self._person(text)
                 if is_person:
@@ -996,8 +1038,9 @@ class AgencyRegistry:
                 if identity in seen:  # "UBND cấp huyện, cấp huyện"
                     continue
                 seen.add(identity)
-                mentions.append(Mention(mtext, a.id, a.name, a.kind, a.level, a.is_group, round(float(c.score), 2),
-                                        qualifier, sub_unit, kind="group" if a.is_group else "agency",
+                group = a.is_group or bool(c.place and c.place.every)  # "Sở Nội vụ các tỉnh": one per province
+                mentions.append(Mention(mtext, a.id, a.name, a.kind, a.level, group, round(float(c.score), 2),
+                                        qualifier, sub_unit, kind="group" if group else "agency",
                                         place=place, place_ids=place_ids))
         return mentions
 
@@ -1007,7 +1050,7 @@ class AgencyRegistry:
         its places together; a district/commune name is only kept as the place."""
         if ref is None:
             return [(agency, text, None, ())]
-        if ref.local or agency.is_group:
+        if ref.every or ref.local or agency.is_group:
             ids = tuple(self._pick_place(ids, year) for _, ids in ref.items if ids)
             return [(agency, text, ref.text, ids)]
         base = text[:len(text) - len(ref.text)].rstrip() if text.endswith(ref.text) else text
@@ -1087,13 +1130,21 @@ class AgencyRegistry:
         printed after a level word ("huyện", "xã", ...) or after a district/commune body."""
         out: list[_Cut] = []
         last = blank.split()[-1:] or [""]
-        if not (last[0][:1].isupper() or last[0][:1].isdigit()):  # a place name ends the text
+        # a place name ends the text, or "các tỉnh, thành phố (trực thuộc Trung ương)"
+        if not (last[0][:1].isupper() or last[0][:1].isdigit() or fold(last[0]) in _EVERY_LAST):
             return out
         # longest place first: "UBND | huyện Văn Lâm", not "UBND huyện | Văn Lâm"
         for k in range(max(1, len(words) - 14), len(words)):
             tail = text[words[k][0]:].rstrip(_EDGE_PUNCT)
             first = blank[words[k][0]:words[k][1]]
             base = blank[:words[k - 1][1]]
+            if _EVERY_PROVINCE.fullmatch(tail):
+                every = _PlaceRef(tail, (), False, True)
+                cut = self._place_cut([self._keys.key(base), self._keys.key(f"{base} tỉnh")], every,
+                                      lambda a: a.level == "tỉnh" and not a.is_group)
+                if cut is not None:
+                    out.append(cut)
+                    continue
             ref = self._province_tail(tail) if first[:1].isupper() or _PROVINCE_PREFIX.match(tail) else None
             if ref is not None:
                 cut = self._place_cut(self._province_bases(base, ref), ref, lambda a: a.level == "tỉnh" or a.is_group)
@@ -1175,7 +1226,7 @@ class AgencyRegistry:
         (capitalised words, the first a family name when no honorific says so), or an honorific
         with an office ("Đồng chí Phó Chủ tịch UBND tỉnh")."""
         words = text.split()
-        if not words:
+        if not words or self._province_tail(text) is not None:  # "Hà Nội" is a place, not Mr Hà
             return False, None, None
         i = 0
         honorific = False
@@ -1311,7 +1362,7 @@ class AgencyRegistry:
                 return before.text.split()[0], False
             return None, False
         key = self._keys.key(before.text)
-        if not before.matched and first.sep_before == ":" and key in {"sở", "các sở", "bộ", "các bộ"}:
+        if not before.matched and first.sep_before == ":" and key in _INTRODUCERS:
             return before.text.split()[-1].capitalize(), True
         return None, False
 
@@ -1420,6 +1471,10 @@ def _check_source(src: str | None, sources: dict[str, str], what: str) -> None:
 
 def _year(v: Validity) -> int | None:
     return v if isinstance(v, int) or v is None else v.year
+
+
+def _replace(m: Mention, **changes) -> Mention:
+    return Mention(**{**m.__dict__, **changes})
 
 
 def _with(a: Agency, **changes) -> Agency:
