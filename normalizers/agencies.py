@@ -930,6 +930,15 @@ class AgencyRegistry:
                 if wider is not None and all(c.matched for c in wider):
                     out.pop()
                     split = wider
+            nxt = chunks[i + len(run)] if i + len(run) < len(chunks) else None
+            if nxt is not None and nxt.matched and nxt.part == run[0].part and not nxt.expanded:
+                # "Bộ Nội vụ Các bộ, ngành, địa phương": "địa phương" alone is a name, but the
+                # longer one ends there: fewer names covering the same words win
+                wider = self._split_words(cell, [*run, nxt])
+                if wider is not None and all(c.matched for c in wider) and len(wider) < len(split or run) + 1:
+                    out.extend(wider)
+                    i += len(run) + 1
+                    continue
             out.extend(split or run)
             i += len(run)
         return out
@@ -1274,7 +1283,14 @@ class AgencyRegistry:
 
     def _runs_into_new_body(self, qualifier: str) -> bool:
         items = cell_to_pieces(qualifier)
-        return any(self._keys.starts_with(qualifier[p.start:p.end], self._lex.head_words) for p in items[1:])
+        if any(self._keys.starts_with(qualifier[p.start:p.end], self._lex.head_words) for p in items[1:]):
+            return True
+        # "trực thuộc Trung ương Bộ Tư pháp": a registry name printed on without a separator
+        for m in _WORD.finditer(qualifier):
+            if m.start() and m.group()[:1].isupper() and self._keys.starts_with(m.group(), self._lex.head_words):
+                if self._index.get(self._keys.key(qualifier[m.start():])):
+                    return True
+        return False
 
     def _exact(self, text: str) -> tuple[tuple[str, ...], str | None, _PlaceRef | None] | None:
         """(candidate ids, qualifier, place) when the text is a registry name, optionally
