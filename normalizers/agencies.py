@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -296,6 +296,7 @@ def best_segmentation(n: int, value: Callable[[int, int], float | None], max_len
             total = (v + best[j][0], best[j][1] - 1)
             if top is None or total > top:
                 top, choice[i] = total, j
+        assert top is not None  # j = i + 1 is always tried
         best[i] = top
     spans, i = [], 0
     while i < n:
@@ -723,11 +724,11 @@ class AgencyRegistry:
             # the provincial police it would be alone)
             if c.matched or chunks[n + 1].sep_before != ":" or self._keys.key(c.text) not in _INTRODUCERS:
                 continue
-            head = c.text.split()[-1].capitalize()
+            word = c.text.split()[-1].capitalize()
             for d in chunks[n + 1:]:
                 if d.part != chunks[n + 1].part:
                     break
-                if d.matched and not d.expanded and self._exact(f"{head} {d.text}"):
+                if d.matched and not d.expanded and self._exact(f"{word} {d.text}"):
                     d.cands, d.score, d.qualifier, d.place = (), None, None, None
         out: list[_Chunk] = []
         i = 0
@@ -857,7 +858,7 @@ class AgencyRegistry:
             score = 100.0
             if not found:
                 cands, score, qualifier = self._fuzzy(phrase)
-                found = (cands, qualifier) if score >= min_score else None
+                found = (cands, qualifier, None) if score >= min_score else None
             if found:
                 c.text, c.expanded = phrase, True
                 self._apply(c, found, score)
@@ -1031,9 +1032,12 @@ class AgencyRegistry:
             if not c.matched:
                 is_person, body, title = self._person(text)
                 if is_person:
-                    a = self._pick(body, year) if body else None
-                    mentions.append(Mention(text, a and a.id, a and a.name, a and a.kind, a and a.level, False,
-                                            100.0 if a else 0.0, title, None, kind="person"))
+                    if body:
+                        a = self._pick(body, year)
+                        mentions.append(Mention(text, a.id, a.name, a.kind, a.level, False, 100.0, title, None,
+                                                kind="person"))
+                    else:
+                        mentions.append(Mention(text, None, None, None, None, False, 0.0, title, None, kind="person"))
                     continue
                 score = c.score if c.score is not None else self._fuzzy(text)[1]
                 mentions.append(Mention(text, None, None, None, None, False, round(score, 2), None, None))
@@ -1048,7 +1052,7 @@ class AgencyRegistry:
                     continue
                 seen.add(identity)
                 group = a.is_group or bool(c.place and c.place.every)  # "Sở Nội vụ các tỉnh": one per province
-                mentions.append(Mention(mtext, a.id, a.name, a.kind, a.level, group, round(float(c.score), 2),
+                mentions.append(Mention(mtext, a.id, a.name, a.kind, a.level, group, round(float(c.score or 0.0), 2),
                                         qualifier, sub_unit, kind="group" if group else "agency",
                                         place=place, place_ids=place_ids))
         return mentions
@@ -1065,7 +1069,7 @@ class AgencyRegistry:
         base = text[:len(text) - len(ref.text)].rstrip() if text.endswith(ref.text) else text
         prefix = _PROVINCE_PREFIX.match(ref.items[0][0])
         out = []
-        for n, (item, ids) in enumerate(ref.items):
+        for item, ids in ref.items:
             pid = self._pick_place(ids, year)
             a = agency if pid in self._own_places else self.derive(agency.id, pid)
             if len(ref.items) == 1:
@@ -1360,7 +1364,8 @@ class AgencyRegistry:
     def _split_parens(self, parens: tuple[str, ...], qualifier: str | None, agency: Agency) -> tuple[str | None, str | None]:
         """"Sở Nội vụ (Trung tâm lưu trữ lịch sử tỉnh)" names a sub-unit; "(nếu có)" qualifies;
         "(Sở TT&TT)" or "(PVHCC)" only repeats the name."""
-        subs, quals = [], [qualifier] if qualifier else []
+        subs: list[str] = []
+        quals: list[str] = [qualifier] if qualifier else []
         for p in parens:
             if re.fullmatch(r"[A-ZĐ&\-.,/ ]+", p) or agency.id in self._index.get(self._keys.key(p), ()):
                 continue

@@ -275,6 +275,13 @@ class _Parser:
         j = self.i + k
         return self.toks[j] if j < len(self.toks) else None
 
+    def peek(self, k: int = 0) -> Token:
+        """The coming token; no parse past the end."""
+        tok = self._tok(k)
+        if tok is None:
+            raise _NoParse
+        return tok
+
     def text(self, k: int = 0) -> str:
         """The text of a coming token, "" past the end (productions dispatch on it)."""
         j = self.i + k
@@ -312,8 +319,8 @@ class _Parser:
         return self.i == len(self.toks)
 
     def number(self) -> int:
-        tok = self._tok()
-        self.need(tok is not None and tok.kind == "NUM")
+        tok = self.peek()
+        self.need(tok.kind == "NUM")
         self.i += 1
         return int(tok.text)
 
@@ -521,7 +528,7 @@ class _Parser:
             return self.period(first, required=False) or self.single(first)
         if self.eat("giai", "đoạn"):
             self.eat("từ")
-            return self.period(self.point(), required=True)
+            return self._required(self.period(self.point(), required=True))
         if self.eat("bắt", "đầu"):
             self.need(self.at("từ"))
         self.eat("kể")
@@ -535,7 +542,7 @@ class _Parser:
         if self.eat("trước"):
             # "trước (ngày) 30/6/2025": by that day; "trước tháng 10/2026": before the month starts
             if self.eat("(", "ngày", ")") or self.eat("ngày"):
-                self.need(self._tok() is not None and self._tok().kind in {"DATE", "NUM"})
+                self.need(self.peek().kind in {"DATE", "NUM"})
             p = self.point()
             if p.kind == "date":
                 return self.due(p)
@@ -549,10 +556,16 @@ class _Parser:
             self.eat("trước") or self.eat("vào")
             return self.due(self.point())
         if self.eat("các"):  # "các năm 2023 - 2025"
-            return self.period(self.point(), required=True)
+            return self._required(self.period(self.point(), required=True))
         self.eat("trong") or self.eat("vào") or self.eat("cả")
         first = self.point()
         return self.period(first, required=False) or self.single(first)
+
+    @staticmethod
+    def _required(span: _Span | None) -> _Span:
+        if span is None:
+            raise _NoParse
+        return span
 
     def single(self, p: _Point) -> _Span:
         return _Span("range" if p.kind == "half" else p.kind, p, p)
@@ -570,12 +583,11 @@ class _Parser:
 
     # -- point = date | month | quarter | half | year --
     def point(self) -> _Point:
-        tok = self._tok()
-        self.need(tok is not None)
+        tok = self.peek()
         if tok.text == "ngày":
             self.i += 1
-            tok = self._tok()
-            self.need(tok is not None and tok.kind == "DATE")
+            tok = self.peek()
+            self.need(tok.kind == "DATE" or (tok.kind == "NUM" and self.text(1) == "tháng"))
         if tok.kind == "DATE":
             return self.date()
         if tok.text == "tháng":
@@ -622,8 +634,8 @@ class _Parser:
     def numbers(self, roman: bool) -> list[Token]:
         """NUM (or ROMAN) {sep NUM}; a sep is only taken when a number follows it."""
         kinds = ("NUM", "ROMAN") if roman else ("NUM",)
-        tok = self._tok()
-        self.need(tok is not None and tok.kind in kinds)
+        tok = self.peek()
+        self.need(tok.kind in kinds)
         out = [tok]
         self.i += 1
         while self.at(_SEP) and (nxt := self._tok(1)) is not None and nxt.kind in kinds:
