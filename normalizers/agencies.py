@@ -645,11 +645,14 @@ class AgencyRegistry:
             name = f"{raw[:-len('tỉnh')]}{level} {pl.name}"
         else:
             name = f"{raw} {level} {pl.name}"
+        def at(aid: str, pid: str) -> str:  # the registry's own province has the plain ids
+            return aid if pid in self._own_places else f"{aid}{_DERIVED}{pid}"
+
         successor = None
         if a.successor_id is not None:
-            successor = f"{a.successor_id}{_DERIVED}{place_id}"
+            successor = at(a.successor_id, place_id)
         elif pl.merged_into is not None:
-            successor = f"{agency_id}{_DERIVED}{pl.merged_into}"
+            successor = at(agency_id, pl.merged_into)
         ends = min((d for d in (a.ends, pl.ends) if d), default=None)
         starts = max((d for d in (a.starts, pl.starts) if d), default=None)
         hit = self._derived[did] = _with(

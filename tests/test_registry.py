@@ -148,7 +148,8 @@ def test_every_province_reachable_as_a_place(hung_yen):
 def test_derived_bodies_carry_the_merge(hung_yen):
     thai_binh = hung_yen.get("so-noi-vu--thai-binh")
     assert thai_binh.name == "Sở Nội vụ tỉnh Thái Bình" and thai_binh.ends == LOCAL_BEFORE
-    assert thai_binh.successor_id == "so-noi-vu--hung-yen"
+    assert thai_binh.successor_id == "so-noi-vu"  # Hưng Yên's own, in Hưng Yên's registry
+    assert AgencyRegistry.load(province="Bắc Ninh").get("so-noi-vu--thai-binh").successor_id == "so-noi-vu--hung-yen"
     assert hung_yen.get("so-ke-hoach-va-dau-tu--bac-ninh").successor_id == "so-tai-chinh--bac-ninh"
     with pytest.raises(KeyError):
         hung_yen.get("so-noi-vu--atlantis")
