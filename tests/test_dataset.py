@@ -158,3 +158,21 @@ def test_sample_renamed_copy_and_scan_give_one_plan(tmp_path, capsys):
     assert dups.loc[SCAN.stem, "reason"] == "scan_of_born_digital" and dups.loc[SCAN.stem, "ocr"]
     assert (dups.kept_doc_id == kept).all()
     assert err.count("duplicate ") == 2 and SCAN.stem in err  # said on the command line
+
+
+def test_readme_query_runs_as_printed(copies, monkeypatch):
+    """The README's "Loading the data" snippet, run on a batch's output (no astype(str) needed)."""
+    import re
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    code = re.search(r"## Loading the data\n\n```python\n(.*?)```", text, re.S).group(1)
+    monkeypatch.chdir(copies.parent)
+    (copies.parent / "data").mkdir(exist_ok=True)
+    if not (copies.parent / "data" / "processed").exists():
+        (copies.parent / "data" / "processed").symlink_to(copies)
+    lines = code.strip().splitlines()
+    scope: dict = {}
+    exec("\n".join(lines[:-1]), scope)
+    q2 = eval(lines[-1], scope)
+    assert len(q2) > 0 and (q2.agency_name == "Sở Nội vụ").all()
+    assert q2.deadline_start.between(pd.Timestamp("2022-04-01"), pd.Timestamp("2022-06-30")).all()
