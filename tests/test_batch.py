@@ -156,7 +156,7 @@ def test_dataset_loads_across_partitions(raw_folder, tmp_path):
         pass
     else:
         n = duckdb.sql(f"SELECT count(*) FROM read_parquet('{out}/dataset/activities/**/*.parquet', "
-                       f"hive_partitioning = true)").fetchone()[0]
+                       f"hive_partitioning = true)").fetchall()[0][0]
         assert n == len(acts)
 
 
