@@ -29,8 +29,12 @@ PLOT_FILE = "deadlines_per_quarter.csv"
 # per-document counters of document.parquet summed over the dataset (those the schema has)
 DOCUMENT_SUMS = ("section_count", "task_count", "activity_count", "mentions_matched", "mentions_unmatched",
                  "deadlines_parsed", "deadlines_unknown")
-# boolean "look at this row" columns, counted where a table has them
-REVIEW_FLAGS = ("needs_review", "numeral_repaired", "repaired")
+
+
+def is_review_flag(column: str, typ: pa.DataType) -> bool:
+    """Boolean "look at this row" columns, counted where a table has them: needs_review and any *repaired*
+    column (the review report lists the same rows)."""
+    return pa.types.is_boolean(typ) and (column == "needs_review" or "repaired" in column)
 
 
 def _files(processed: Path, table: str) -> list[Path]:
@@ -70,11 +74,11 @@ def compute_metrics(processed: str | Path) -> dict:
     if dups.is_file():
         m["duplicates"] = pq.read_metadata(dups).num_rows
     review: dict[str, int] = {}
-    for table in ("activities", "tasks", "stitches", "activity_agencies"):
+    for table in ("activities", "tasks", "stitches", "activity_agencies", "sections"):
         t = acts if table == "activities" else read_table(processed, table)
-        for flag in REVIEW_FLAGS:
-            if flag in t.column_names:
-                review[f"{table}.{flag}"] = _count_true(t, flag)
+        for f in t.schema:
+            if is_review_flag(f.name, f.type):
+                review[f"{table}.{f.name}"] = _count_true(t, f.name)
     if review:
         m["needs_review_rows"] = sum(n for k, n in review.items() if k.endswith("needs_review"))
         m["review"] = review

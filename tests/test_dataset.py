@@ -176,3 +176,30 @@ def test_readme_query_runs_as_printed(copies, monkeypatch):
     q2 = eval(lines[-1], scope)
     assert len(q2) > 0 and (q2.agency_name == "Sở Nội vụ").all()
     assert q2.deadline_start.between(pd.Timestamp("2022-04-01"), pd.Timestamp("2022-06-30")).all()
+
+
+def test_metrics_of_the_dataset(copies, tmp_path):
+    import csv
+    import json
+
+    from pipeline.metrics import write_metrics
+
+    processed = tmp_path / "processed"
+    shutil.copytree(copies, processed)
+    metrics, plot = write_metrics(processed, tmp_path / "metrics")
+    m = json.loads(metrics.read_text())
+    assert (m["documents"], m["activities"], m["task_count"], m["duplicates"]) == (1, 105, 58, 1)
+    assert m["mentions_unmatched"] == 0 and m["deadlines_unknown"] == 0 and m["deadlines_parsed"] == 105
+    assert "needs_review_rows" not in m  # no such column yet: no figure rather than a zero
+    acts = pd.read_parquet(processed / DATASET_DIR / "activities")
+    quarters = {r["quarter"]: int(r["activities"]) for r in csv.DictReader(plot.open())}
+    assert sum(quarters.values()) == acts.deadline_end.notna().sum()
+    assert quarters["2022Q2"] == acts.deadline_end.between(pd.Timestamp("2022-04-01"), pd.Timestamp("2022-06-30")).sum()
+    again, _ = write_metrics(processed, tmp_path / "again")
+    assert again.read_bytes() == metrics.read_bytes()  # no timings: the same data gives the same file
+    # a needs_review column (a later version) is counted
+    [f] = list((processed / DATASET_DIR / "activities").rglob("*.parquet"))
+    t = pq.read_table(f)
+    pq.write_table(t.append_column("needs_review", pa.array([i % 10 == 0 for i in range(t.num_rows)])), f)
+    m = json.loads(write_metrics(processed, tmp_path / "flagged")[0].read_text())
+    assert m["needs_review_rows"] == 11 and m["review"] == {"activities.needs_review": 11}
