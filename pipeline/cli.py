@@ -90,14 +90,23 @@ def _batch_command(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    ex = sub.add_parser("extract", help="extract plan PDFs into Parquet tables, one folder per PDF")
+    from pipeline import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="vnplan", description="Vietnamese plan PDFs → Parquet tables (also run as `python -m pipeline`).",
+        epilog="`vnplan COMMAND --help` describes each command.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{extract,batch,report}")
+    ex = sub.add_parser("extract", help="extract plan PDFs into Parquet tables, one folder per PDF",
+                        description="Extract plan PDFs into OUT/<file stem>/*.parquet, one line per file; a bad "
+                                    "file is reported and the others go on (exit code 1).")
     ex.add_argument("inputs", nargs="+", help="PDF files or folders of PDFs")
     ex.add_argument("--out", required=True, help="output folder; each PDF gets OUT/<file stem>/")
     ex.add_argument("--params", default=None, help="params.yaml with the stage settings (default: built-in)")
     ex.set_defaults(func=_extract_command)
-    ba = sub.add_parser("batch", help="extract a folder of any size with a worker pool, incrementally")
+    ba = sub.add_parser("batch", help="extract a folder of any size with a worker pool, incrementally",
+                        description="Extract folders of PDFs with a pool of worker processes (or dask), skipping "
+                                    "unchanged files; writes OUT/<stem>/, OUT/runs.parquet and OUT/dataset/.")
     ba.add_argument("inputs", nargs="+", help="folders of PDFs (or PDF files)")
     ba.add_argument("--out", required=True, help="output folder: OUT/<stem>/, OUT/runs.parquet, OUT/dataset/")
     ba.add_argument("--params", default=None, help="params.yaml (stage settings and the batch: block)")
@@ -109,6 +118,6 @@ def main(argv: list[str] | None = None) -> int:
                     help="run again files that failed last time although nothing changed")
     ba.add_argument("--no-progress", action="store_true", help="no progress line even on a terminal")
     ba.set_defaults(func=_batch_command)
-    report.add_arguments(sub.add_parser("report", help=report.HELP))
+    report.add_arguments(sub.add_parser("report", help=report.HELP, description=report.DESCRIPTION))
     args = parser.parse_args(argv)
     return args.func(args)

@@ -1,31 +1,48 @@
 """Review report: one self-contained HTML file per extracted document, for a person checking it.
 
-    python -m pipeline.report OUT/<stem> [--pdf PATH] [--out FILE.html] [--params params.yaml] [--dpi 100]
+    vnplan report OUT/<stem> [--pdf PATH] [--out FILE.html] [--params params.yaml] [--dpi 100]
 
-For each appendix page: the page as an image with the detected grid drawn over it (every cell;
-merged cells in another colour), the reconstructed rows printed on that page (activities.parquet),
-and the page-break decision taken at its top with its evidence, coloured by confidence
-(stitches.parquet). At the top: every stitch decision, unmatched agency mentions and unknown
-deadlines, each linking to its page (#page-N). Images are inlined as data: URIs; nothing is
-fetched from outside. The same inputs give the same bytes.
+It opens on a summary: counts, status, and what to review first (low-confidence page-break decisions,
+`needs_review` rows, repaired numerals, OCR corrections and unsure OCR cells, unmatched agency mentions,
+unknown deadlines), each linking to its list and page. Then every page-break decision with its evidence
+and a calibrated confidence (pipeline/calibration.py), the OCR'd pages cell by cell (confidence, Tesseract's
+raw reading beside the corrected text), and each appendix page as an image with the detected grid drawn
+over it beside the rows reconstructed from it. Sections about columns an extract does not have are left
+out. Images are inlined as data: URIs; nothing is fetched from outside; the same inputs give the same bytes.
 
-The grid is recomputed by re-running the read and locate stages on the PDF with the settings the
-extraction recorded (document.parquet `settings_json`), or with --params when given.
+The PDF is the one the extraction read: --pdf, else the path recorded in document.parquet or in the
+batch's OUT/runs.parquet, else data/raw/<file_name> under the current folder. The report is written
+outside the extract's folder (which DVC tracks): by default OUT/../reports/<stem>.html.
+The grid is recomputed by re-running the read and locate stages with the settings the extraction
+recorded (document.parquet `settings_json`), or with --params when given. HTML comes from the Jinja2
+templates in pipeline/templates/ with autoescaping on.
 """
 from __future__ import annotations
 
 import argparse
 import base64
-import html
+import hashlib
 import io
 import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from markupsafe import escape
+
+from core.records import PageTable
+from pipeline import calibration
+
 HELP = "write a self-contained HTML review report of one extracted document"
+DESCRIPTION = ("Write one self-contained HTML file for reviewing an extract folder OUT/<stem>: a summary of what "
+               "to check first, page-break decisions with calibrated confidences, OCR cells (raw vs corrected), "
+               "and every appendix page with its grid beside the rows read from it. Written to "
+               "OUT/../reports/<stem>.html unless --out is given.")
 DEFAULT_DPI = 100
+REPORTS_DIR = "reports"
+LOW_CONFIDENCE = 0.9  # calibrated decisions below this are listed first
+LOW_OCR_CONFIDENCE = 80.0  # Tesseract mean word confidence (0-100) below which a cell is listed
+PDF_PATH_COLUMNS = ("source_path", "pdf_path", "file_path", "path")  # document.parquet, when a version records one
 
 FIELD_COLUMNS = [  # (activities column, header shown, pages column)
     ("activity_text", "Hoạt động", "activity_pages"),
@@ -36,11 +53,12 @@ FIELD_COLUMNS = [  # (activities column, header shown, pages column)
 ]
 INHERITED_NAMES = {"activity": "activity_text", "output": "output_text", "lead": "lead_text",
                    "partners": "partners_text", "deadline": "deadline_text"}
+SCORED = {"continue_row", "continue_task", "new_activity"}  # decided by the evidence vote, not by the table
 
 
 def esc(value) -> str:
-    """Any value as escaped HTML text ("" for None)."""
-    return "" if value is None else html.escape(str(value), quote=True)
+    """Any value as HTML text, escaped as the templates escape it ("" for None)."""
+    return "" if value is None else str(escape(str(value)))
 
 
 def confidence_class(confidence: float) -> str:
@@ -62,6 +80,7 @@ class ReportInputs:
     activities: list[dict]
     stitches: list[dict]
     mentions: list[dict]
+    tables: dict[str, list[dict]] = field(default_factory=dict)  # the other tables present (ocr_cells, tasks, …)
 
 
 def _read(folder: Path, name: str) -> list[dict]:
@@ -78,8 +97,10 @@ def load_inputs(folder: str | Path) -> ReportInputs:
     docs = _read(folder, "document")
     if len(docs) != 1:
         raise ValueError(f"{folder / 'document.parquet'}: expected one row, found {len(docs)}")
+    others = {p.stem: _read(folder, p.stem) for p in sorted(folder.glob("*.parquet"))
+              if p.stem not in {"document", "activities", "stitches", "activity_agencies"}}
     return ReportInputs(folder, docs[0], _read(folder, "activities"), _read(folder, "stitches"),
-                        _read(folder, "activity_agencies"))
+                        _read(folder, "activity_agencies"), others)
 
 
 def _settings(document: dict, params: str | Path | None):
@@ -89,8 +110,49 @@ def _settings(document: dict, params: str | Path | None):
         return Settings.from_yaml(params), f"from {params}"
     try:
         return Settings.build(json.loads(document["settings_json"])), "as recorded in document.parquet"
-    except Exception as e:  # an older or newer settings layout: the project's params.yaml
-        return Settings.from_yaml(ROOT / "params.yaml"), f"from params.yaml (recorded settings unusable: {e})"
+    except Exception as e:  # an older or newer settings layout: the built-in defaults
+        return Settings(), f"built-in defaults (recorded settings unusable: {e})"
+
+
+def _candidates(folder: Path, document: dict) -> list[Path]:
+    """Where the extracted PDF may be, most trusted first."""
+    import pyarrow.parquet as pq
+
+    folder = folder.resolve()
+    found: list[Path] = [Path(document[c]) for c in PDF_PATH_COLUMNS if document.get(c)]
+    runs = folder.parent / "runs.parquet"
+    if runs.is_file():
+        try:
+            rows = pq.read_table(runs, columns=["doc_id", "file"]).to_pylist()
+        except Exception:  # a foreign or older runs file: the other places remain
+            rows = []
+        for r in rows:
+            if r["doc_id"] == folder.name and r.get("file"):
+                p = Path(r["file"])
+                # relative to where the batch ran: usually the folder above OUT's parent (the repository) or here
+                found += [p] if p.is_absolute() else [p, folder.parent.parent.parent / p, folder.parent.parent / p]
+    found.append(Path("data") / "raw" / document["file_name"])
+    return found
+
+
+def find_pdf(folder: str | Path, document: dict, pdf: str | Path | None = None) -> Path:
+    """The PDF to draw: --pdf, else the recorded path (document.parquet, OUT/runs.parquet), else data/raw/<file_name>."""
+    if pdf is not None:
+        if not Path(pdf).is_file():
+            raise FileNotFoundError(f"PDF {pdf} not found")
+        return Path(pdf)
+    tried = _candidates(Path(folder), document)
+    for p in tried:
+        if p.is_file():
+            return p
+    raise FileNotFoundError(f"PDF of {document['doc_id']} not found (looked at {', '.join(map(str, dict.fromkeys(tried)))}): "
+                            "pass --pdf PATH")
+
+
+def default_output(folder: str | Path) -> Path:
+    """OUT/../reports/<stem>.html: beside the batch's output folder, so DVC's tracked output stays as written."""
+    folder = Path(folder).resolve()
+    return folder.parent.parent / REPORTS_DIR / f"{folder.name}.html"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -105,7 +167,7 @@ class PageView:
     image_uri: str
     image_px: tuple[int, int]
     grids: list = field(default_factory=list)  # PageGrid
-    table: object | None = None  # PageTable when the locate stage kept this page
+    table: PageTable | None = None  # when the locate stage kept this page
 
 
 def _image_uri(page, dpi: int) -> tuple[str, tuple[int, int]]:
@@ -166,79 +228,11 @@ def load_pages(pdf_path: Path, pages: list[int], settings, dpi: int) -> tuple[di
 
 
 # ---------------------------------------------------------------------------------------------
-# HTML pieces
-
-CSS = """
-body{font-family:"Liberation Sans",Arial,sans-serif;font-size:13px;margin:16px;color:#222;background:#fff}
-h1{font-size:20px;margin:0 0 6px} h2{font-size:16px;margin:0 0 8px} h3{font-size:14px;margin:10px 0 4px}
-table{border-collapse:collapse} td,th{border:1px solid #bbb;padding:2px 4px;vertical-align:top;text-align:left}
-th{background:#eee} .meta td:first-child{font-weight:bold;white-space:nowrap}
-.notes{background:#fff3cd;border:1px solid #e0c060;padding:6px 10px}
-.legend span{display:inline-block;margin-right:14px}
-.swatch{display:inline-block;width:14px;height:10px;border:2px solid;vertical-align:middle;margin-right:4px}
-.page{border-top:3px solid #555;margin-top:22px;padding-top:8px}
-.page-body{display:flex;gap:14px;align-items:flex-start}
-.figure{position:relative;flex:0 0 58%;max-width:1170px;border:1px solid #999;line-height:0}
-.figure img{width:100%;height:auto;display:block}
-.figure svg{position:absolute;left:0;top:0;width:100%;height:100%}
-.rows{flex:1 1 0;min-width:360px;font-size:12px}
-.stitch-summary td:last-child{font-size:11px}
-.rows td.key{white-space:nowrap;font-family:monospace}
-.inherited{color:#888;font-style:italic}
-tr.joined td{background:#e8f0ff}
-tr.section td{background:#f4f4f4;font-weight:bold}
-.decision{border-left:6px solid;padding:4px 8px;margin-bottom:8px}
-.conf-high{border-color:#2e7d32;background:#eef7ee} .conf-mid{border-color:#f9a825;background:#fff8e1}
-.conf-low{border-color:#c62828;background:#fdecea}
-td.conf-high,td.conf-mid,td.conf-low{border-left-width:6px}
-.evidence{margin:2px 0 0 18px;padding:0} .evidence li.pos{color:#1b5e20} .evidence li.neg{color:#8e2424}
-.empty{color:#888;font-style:italic} td.flag{background:#fdecea;outline:2px solid #c62828}
-"""
-
-GRID_STYLE = ("rect.cell{fill:none;stroke:#1565c0;stroke-width:1.2;stroke-opacity:.85}"
-              "rect.merged{fill:#ff6f00;fill-opacity:.12;stroke:#e65100;stroke-width:2.5}"
-              "rect.first-row{fill:none;stroke-width:3;stroke-dasharray:6 3}"
-              "rect.first-row.conf-high{stroke:#2e7d32}rect.first-row.conf-mid{stroke:#f9a825}"
-              "rect.first-row.conf-low{stroke:#c62828}"
-              "g.other-table rect{stroke-dasharray:3 3;stroke:#888}")
-
-# Counts what the browser actually decoded, so a headless check can read it from the DOM.
-SCRIPT = """window.addEventListener('load',function(){var imgs=document.querySelectorAll('img.page-image'),ok=0;
-for(var i=0;i<imgs.length;i++){if(imgs[i].complete&&imgs[i].naturalWidth>0){ok++;}}
-document.body.setAttribute('data-images-decoded',String(ok));});"""
+# What the templates show, as plain data
 
 
 def _fmt(x: float) -> str:
     return f"{x:.2f}".rstrip("0").rstrip(".")
-
-
-def svg_overlay(view: PageView, decision: dict | None) -> str:
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_fmt(view.width)} {_fmt(view.height)}" '
-             f'preserveAspectRatio="none" aria-label="grid of page {view.page_no}">',
-]
-    table_top = view.table.table_top if view.table is not None else None
-    appendix_grid = None
-    for g in view.grids:
-        is_appendix = table_top is not None and abs(g.ys[0] - table_top) < 0.5
-        if is_appendix and appendix_grid is None:
-            appendix_grid = g
-        parts.append(f'<g class="grid{"" if is_appendix else " other-table"}" data-rows="{g.n_rows}" '
-                     f'data-cols="{g.n_cols}">')
-        for c in sorted(g.cells, key=lambda c: (c.row, c.col)):
-            x0, top, x1, bottom = c.bbox
-            merged = c.row_span > 1 or c.col_span > 1
-            title = f"row {c.row} col {c.col}" + (f", spans {c.row_span}×{c.col_span}" if merged else "")
-            parts.append(f'<rect class="cell{" merged" if merged else ""}" x="{_fmt(x0)}" y="{_fmt(top)}" '
-                         f'width="{_fmt(x1 - x0)}" height="{_fmt(bottom - top)}"><title>{esc(title)}</title></rect>')
-        parts.append("</g>")
-    if appendix_grid is not None and view.table.rows and decision is not None:
-        first = view.table.rows[0]  # the row the page-break decision is about
-        x0, x1 = appendix_grid.xs[0], appendix_grid.xs[-1]
-        parts.append(f'<rect class="first-row {confidence_class(decision["confidence"])}" x="{_fmt(x0 - 3)}" '
-                     f'y="{_fmt(first.top - 1)}" width="{_fmt(x1 - x0 + 6)}" height="{_fmt(first.bottom - first.top + 2)}">'
-                     f'<title>{esc(decision["decision"])} (confidence {decision["confidence"]:.2f})</title></rect>')
-    parts.append("</svg>")
-    return "".join(parts)
 
 
 def _key(a: dict) -> str:
@@ -246,104 +240,182 @@ def _key(a: dict) -> str:
     return f'{a.get("section_no") or ""}.{task}.{a["activity_seq"]}'
 
 
-def decision_block(d: dict) -> str:
-    items = []
-    for e in d.get("evidence") or []:
-        sign = "pos" if e["weight"] > 0 else "neg" if e["weight"] < 0 else "zero"
-        where = f'({esc(e["field"])})' if e.get("field") else ""
-        items.append(f'<li class="{sign}"><b>{esc(e["signal"])}</b>{where} {e["weight"]:+g}: {esc(e["detail"])}</li>')
-    evidence = f'<ul class="evidence">{"".join(items)}</ul>' if items else '<div class="empty">no evidence recorded</div>'
-    return (f'<div class="decision {confidence_class(d["confidence"])}" data-page="{d["page"]}">'
-            f'Top of page {d["page"]}: <b class="decision-name">{esc(d["decision"])}</b> — score {d["score"]:+g}, '
-            f'confidence {d["confidence"]:.3f}{evidence}</div>')
-
-
-def rows_table(page_no: int, activities: list[dict]) -> str:
-    rows = [a for a in activities if a["page_start"] <= page_no <= a["page_end"]]
-    if not rows:
-        return '<p class="empty">no reconstructed row has its own text on this page</p>'
-    out = ['<table class="rows-table"><tr><th>Sec.Task.Act</th><th>Nhiệm vụ</th>'
-           + "".join(f"<th>{esc(h)}</th>" for _, h, _ in FIELD_COLUMNS) + "</tr>"]
-    section = task = None
-    for a in rows:
-        if a.get("section_no") != section:
-            section = a.get("section_no")
-            out.append(f'<tr class="section"><td colspan="{2 + len(FIELD_COLUMNS)}">{esc(section)} '
-                       f'{esc(a.get("section_title"))}</td></tr>')
-        inherited = {INHERITED_NAMES.get(n, n) for n in (a.get("inherited") or [])}
-        joined = page_no in (a.get("joined_at_pages") or [])
-        this_task = (a.get("section_no"), a.get("task_no"), a.get("task_text"))
-        task_cell = esc(a.get("task_text")) if this_task != task else '<span class="inherited">〃</span>'
-        task = this_task
-        cells = []
-        for col, _, pages_col in FIELD_COLUMNS:
-            text = esc(a.get(col))
-            if col == "deadline_text" and a.get("deadline_kind"):
-                text += f' <small>[{esc(a["deadline_kind"])}]</small>'
-            on_page = page_no in (a.get(pages_col) or [])
-            cls = "inherited" if col in inherited else ("" if on_page or not a.get(col) else "inherited")
-            if col == "deadline_text" and a.get("deadline_kind") == "unknown":
-                cls = (cls + " flag").strip()  # listed under "Unknown deadlines"
-            cells.append(f'<td class="{cls}">{text}</td>' if cls else f"<td>{text}</td>")
-        title = f' title="first row of page {page_no} joined to this row"' if joined else ""
-        out.append(f'<tr class="activity{" joined" if joined else ""}" data-key="{esc(_key(a))}"{title}>'
-                   f'<td class="key">{esc(_key(a))}</td><td>{task_cell}</td>{"".join(cells)}</tr>')
-    out.append("</table>")
-    return "".join(out)
-
-
 def _first_page(pages, fallback: int) -> int:
     return min(pages) if pages else fallback
 
 
-def issues_lists(inputs: ReportInputs) -> str:
+def decision_view(d: dict) -> dict:
+    """A stitch decision with the confidence the report shows: calibrated for scored decisions."""
+    scored = d["decision"] in SCORED
+    conf = calibration.calibrated_confidence(d["score"]) if scored else d["confidence"]
+    evidence = [{"sign": "pos" if e["weight"] > 0 else "neg" if e["weight"] < 0 else "zero",
+                 "signal": e["signal"], "field": e.get("field"), "weight": f'{e["weight"]:+g}', "detail": e["detail"]}
+                for e in d.get("evidence") or []]
+    return {**d, "scored": scored, "shown_confidence": conf, "cls": confidence_class(conf),
+            "score_text": f'{d["score"]:+g}', "evidence_items": evidence}
+
+
+def svg_view(view: PageView, decision: dict | None) -> dict:
+    table_top = view.table.table_top if view.table is not None else None
+    appendix_grid, grids = None, []
+    for g in view.grids:
+        is_appendix = table_top is not None and abs(g.ys[0] - table_top) < 0.5
+        if is_appendix and appendix_grid is None:
+            appendix_grid = g
+        cells = []
+        for c in sorted(g.cells, key=lambda c: (c.row, c.col)):
+            x0, top, x1, bottom = c.bbox
+            merged = c.row_span > 1 or c.col_span > 1
+            cells.append({"cls": "cell merged" if merged else "cell", "x": _fmt(x0), "y": _fmt(top),
+                          "w": _fmt(x1 - x0), "h": _fmt(bottom - top),
+                          "title": f"row {c.row} col {c.col}" + (f", spans {c.row_span}×{c.col_span}" if merged else "")})
+        grids.append({"cls": "grid" if is_appendix else "grid other-table", "rows": g.n_rows, "cols": g.n_cols,
+                      "cells": cells})
+    first = None
+    if appendix_grid is not None and view.table is not None and view.table.rows and decision is not None:
+        row = view.table.rows[0]  # the row the page-break decision is about
+        x0, x1 = appendix_grid.xs[0], appendix_grid.xs[-1]
+        first = {"cls": decision["cls"], "x": _fmt(x0 - 3), "y": _fmt(row.top - 1), "w": _fmt(x1 - x0 + 6),
+                 "h": _fmt(row.bottom - row.top + 2),
+                 "title": f'{decision["decision"]} (confidence {decision["shown_confidence"]:.2f})'}
+    return {"width": _fmt(view.width), "height": _fmt(view.height), "grids": grids, "first": first}
+
+
+def rows_view(page_no: int, activities: list[dict]) -> list[dict]:
+    """The reconstructed rows with text on this page, with section rows between them."""
+    out: list[dict] = []
+    section = task = None
+    for a in (a for a in activities if a["page_start"] <= page_no <= a["page_end"]):
+        if a.get("section_no") != section:
+            section = a.get("section_no")
+            out.append({"kind": "section", "text": f'{section or ""} {a.get("section_title") or ""}'.strip()})
+        inherited = {INHERITED_NAMES.get(n, n) for n in (a.get("inherited") or [])}
+        this_task = (a.get("section_no"), a.get("task_no"), a.get("task_text"))
+        cells = []
+        for col, _, pages_col in FIELD_COLUMNS:
+            on_page = page_no in (a.get(pages_col) or [])
+            cls = "inherited" if col in inherited or (a.get(col) and not on_page) else ""
+            if col == "deadline_text" and a.get("deadline_kind") == "unknown":
+                cls = (cls + " flag").strip()  # listed under "Unknown deadlines"
+            cells.append({"text": a.get(col), "cls": cls,
+                          "kind": a.get("deadline_kind") if col == "deadline_text" else None})
+        out.append({"kind": "activity", "key": _key(a), "joined": page_no in (a.get("joined_at_pages") or []),
+                    "task_text": a.get("task_text") if this_task != task else None, "cells": cells,
+                    "review": bool(a.get("needs_review"))})
+        task = this_task
+    return out
+
+
+def unmatched_view(inputs: ReportInputs) -> list[dict]:
     by_key = {(a.get("section_no"), a.get("task_no"), a["activity_seq"]): a for a in inputs.activities}
-    unmatched = []
+    rows = []
     for m in inputs.mentions:
         if m.get("agency_id") is not None:
             continue
-        a = by_key.get((m.get("section_no"), m.get("task_no"), m["activity_seq"]))
-        page = _first_page((a or {}).get("lead_pages" if m["role"] == "lead" else "partners_pages"),
-                           (a or {}).get("page_start", 0))
-        unmatched.append((page, m))
-    unmatched.sort(key=lambda pm: (pm[0], pm[1].get("section_no") or "", pm[1].get("task_no") or 0,
-                                   pm[1]["activity_seq"], pm[1]["role"], pm[1]["mention_seq"]))
-    out = [f'<h2 id="unmatched">Unmatched agency mentions ({len(unmatched)})</h2>']
-    if unmatched:
-        out.append('<table class="unmatched"><tr><th>page</th><th>activity</th><th>role</th><th>mention as printed</th>'
-                   "<th>best score</th></tr>")
-        for page, m in unmatched:
-            key = _key(m)
-            out.append(f'<tr class="unmatched-agency"><td><a href="#page-{page}">page {page}</a></td><td>{esc(key)}</td>'
-                       f'<td>{esc(m["role"])}</td><td>{esc(m["mention_text"])}</td><td>{m["score"]:.1f}</td></tr>')
-        out.append("</table>")
-    else:
-        out.append('<p class="empty">none: every agency mention matched the registry</p>')
-    unknown = sorted(((_first_page(a.get("deadline_pages"), a["page_start"]), a) for a in inputs.activities
-                      if a.get("deadline_kind") == "unknown"), key=lambda pa: pa[0])
-    out.append(f'<h2 id="unknown-deadlines">Unknown deadlines ({len(unknown)})</h2>')
-    if unknown:
-        out.append('<table class="unknown"><tr><th>page</th><th>activity</th><th>deadline as printed</th></tr>')
-        for page, a in unknown:
-            out.append(f'<tr class="unknown-deadline"><td><a href="#page-{page}">page {page}</a></td>'
-                       f'<td>{esc(_key(a))}</td><td>{esc(a.get("deadline_text"))}</td></tr>')
-        out.append("</table>")
-    else:
-        out.append('<p class="empty">none: every deadline phrase was understood</p>')
-    return "".join(out)
+        a = by_key.get((m.get("section_no"), m.get("task_no"), m["activity_seq"])) or {}
+        page = _first_page(a.get("lead_pages" if m["role"] == "lead" else "partners_pages"), a.get("page_start", 0))
+        rows.append({**m, "page": page, "key": _key(m), "score_text": f'{m["score"]:.1f}'})
+    rows.sort(key=lambda m: (m["page"], m.get("section_no") or "", m.get("task_no") or 0, m["activity_seq"],
+                             m["role"], m["mention_seq"]))
+    return rows
 
 
-def stitch_summary(stitches: list[dict]) -> str:
-    out = [f'<h2 id="stitches">Page-break decisions ({len(stitches)})</h2>',
-           '<table class="stitch-summary"><tr><th>page</th><th>decision</th><th>score</th><th>confidence</th>'
-           "<th>evidence</th></tr>"]
-    for d in stitches:
-        cls = confidence_class(d["confidence"])
-        out.append(f'<tr class="stitch {cls}" data-page="{d["page"]}"><td><a href="#page-{d["page"]}">page {d["page"]}</a></td>'
-                   f'<td class="{cls}"><b>{esc(d["decision"])}</b></td><td>{d["score"]:+g}</td>'
-                   f'<td>{d["confidence"]:.3f}</td><td>{esc(d.get("evidence_text"))}</td></tr>')
-    out.append("</table>")
-    return "".join(out)
+def unknown_view(inputs: ReportInputs) -> list[dict]:
+    rows = [{"page": _first_page(a.get("deadline_pages"), a["page_start"]), "key": _key(a), "text": a.get("deadline_text")}
+            for a in inputs.activities if a.get("deadline_kind") == "unknown"]
+    return sorted(rows, key=lambda r: r["page"])
+
+
+def _flag_set(value) -> bool:
+    """A review flag column's value says "look at this": true, a non-empty text or list."""
+    if isinstance(value, bool) or value is None:
+        return bool(value)
+    if isinstance(value, (str, list, tuple)):
+        return len(value) > 0
+    return False
+
+
+def _reason(row: dict, flag: str) -> str:
+    """The row's own explanation, from a text column beside the flag when the version writes one."""
+    for col in (f"{flag}_reason", f"{flag}_reasons", "review_reason", "review_reasons", "warnings"):
+        v = row.get(col)
+        if v:
+            return "; ".join(map(str, v)) if isinstance(v, (list, tuple)) else str(v)
+    v = row.get(flag)
+    return "" if isinstance(v, bool) else ("; ".join(map(str, v)) if isinstance(v, (list, tuple)) else str(v or ""))
+
+
+def flagged_rows(inputs: ReportInputs, match) -> list[dict]:
+    """Rows of any table with a column whose name `match`es that is set (needs_review, *repaired*, …)."""
+    tables = {"activities": inputs.activities, **{k: v for k, v in inputs.tables.items() if k != "ocr_cells"}}
+    out = []
+    for name, rows in tables.items():
+        cols = [c for c in (rows[0] if rows else {}) if match(c)]
+        for col in cols:
+            for r in rows:
+                if _flag_set(r.get(col)):
+                    page = r.get("page_start") or r.get("page") or 0
+                    where = _key(r) if "activity_seq" in r else (r.get("path") or r.get("stt_text") or r.get("seq") or "")
+                    out.append({"table": name, "column": col, "page": page, "where": where, "reason": _reason(r, col),
+                                "text": r.get("activity_text") or r.get("task_text") or r.get("title") or r.get("text")})
+    return sorted(out, key=lambda r: (r["page"], r["table"], str(r["where"])))
+
+
+def flag_columns(inputs: ReportInputs, match) -> list[str]:
+    tables = {"activities": inputs.activities, **inputs.tables}
+    return sorted({f"{name}.{c}" for name, rows in tables.items() if rows for c in rows[0] if match(c)})
+
+
+def _is_review(col: str) -> bool:
+    return col == "needs_review"
+
+
+def _is_repair(col: str) -> bool:
+    return "repaired" in col and not col.endswith(("_reason", "_reasons"))
+
+
+def ocr_view(inputs: ReportInputs) -> dict | None:
+    """OCR'd pages cell by cell, or None when the extract has no ocr_cells table (an older version)."""
+    if "ocr_cells" not in inputs.tables:
+        return None
+    pages: dict[int, list[dict]] = {}
+    for c in sorted(inputs.tables["ocr_cells"], key=lambda c: (c["page"], c["row"], c["col"])):
+        conf = c.get("confidence")
+        corrected = c.get("raw_text") is not None and (c.get("raw_text") or "") != (c.get("text") or "")
+        low = conf is not None and conf < LOW_OCR_CONFIDENCE
+        pages.setdefault(c["page"], []).append({**c, "corrected": corrected, "low": low,
+                                                "conf_text": "" if conf is None else f"{conf:.0f}"})
+    summary = []
+    for page, cells in pages.items():
+        confs = [c["confidence"] for c in cells if c.get("confidence") is not None]
+        summary.append({"page": page, "cells": len(cells), "corrected": sum(c["corrected"] for c in cells),
+                        "low": sum(c["low"] for c in cells),
+                        "mean": f"{sum(confs) / len(confs):.1f}" if confs else "–",
+                        "min": f"{min(confs):.0f}" if confs else "–"})
+    return {"pages": pages, "summary": summary, "ocr_pages": list(inputs.document.get("ocr_pages") or []),
+            "corrected": sum(s["corrected"] for s in summary), "low": sum(s["low"] for s in summary),
+            "threshold": LOW_OCR_CONFIDENCE}
+
+
+def calibration_view() -> dict | None:
+    figures = calibration.calibration_figures()
+    if figures is None:
+        return None
+    curve = figures["curve"]
+    points = [{"score": f"{s:+g}", "p": f"{calibration.continue_probability(s, curve):.3f}"}
+              for s in (-4, -2, 0, 1, 2, 3, 4, 5, 6, 8)]
+    return {**figures, "points": points}
+
+
+# ---------------------------------------------------------------------------------------------
+# The report
+
+
+def _environment():
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+
+    return Environment(loader=PackageLoader("pipeline", "templates"), autoescape=True, undefined=StrictUndefined,
+                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
 
 
 def build_report(folder: str | Path, pdf: str | Path | None = None, params: str | Path | None = None,
@@ -351,12 +423,8 @@ def build_report(folder: str | Path, pdf: str | Path | None = None, params: str 
     """The report's HTML for one extract folder OUT/<stem>."""
     inputs = load_inputs(folder)
     doc = inputs.document
-    pdf_path = Path(pdf) if pdf is not None else ROOT / "data" / "raw" / doc["file_name"]
-    if not pdf_path.is_file():
-        raise FileNotFoundError(f"PDF {pdf_path} not found: pass --pdf PATH")
+    pdf_path = find_pdf(folder, doc, pdf)
     notes: list[str] = []
-    import hashlib
-
     if hashlib.sha256(pdf_path.read_bytes()).hexdigest() != doc["sha256"]:
         notes.append(f"{pdf_path.name} is not the file that was extracted (SHA-256 differs): images and grid "
                      "may not match the rows")
@@ -364,61 +432,63 @@ def build_report(folder: str | Path, pdf: str | Path | None = None, params: str 
     pages = sorted(doc.get("appendix_pages") or [])
     views, page_notes = load_pages(pdf_path, pages, settings, dpi)
     notes += page_notes
-    decisions = {d["page"]: d for d in inputs.stitches}
-    stitches = sorted(inputs.stitches, key=lambda d: d["page"])
+    stitches = [decision_view(d) for d in sorted(inputs.stitches, key=lambda d: d["page"])]
+    decisions = {d["page"]: d for d in stitches}
+    unmatched, unknown = unmatched_view(inputs), unknown_view(inputs)
+    ocr = ocr_view(inputs)
+    review_cols, repair_cols = flag_columns(inputs, _is_review), flag_columns(inputs, _is_repair)
+    needs_review = flagged_rows(inputs, _is_review) if review_cols else None
+    repaired = flagged_rows(inputs, _is_repair) if repair_cols else None
+    low = [d for d in stitches if d["scored"] and d["shown_confidence"] < LOW_CONFIDENCE]
 
     n_merged = sum(1 for v in views.values() for g in v.grids for c in g.cells if c.row_span > 1 or c.col_span > 1)
     n_cells = sum(len(g.cells) for v in views.values() for g in v.grids)
+    warnings = doc.get("warnings")
     meta = [
-        ("document", doc["doc_id"]), ("file", doc["file_name"]), ("title", doc.get("title")),
+        ("document", doc["doc_id"]), ("file", f"{doc['file_name']} (drawn from {pdf_path})"), ("title", doc.get("title")),
+        ("plan", " · ".join(str(v) for v in (doc.get("plan_number"), doc.get("issuing_body"),
+                                             doc.get("issue_date") and f"{doc['issue_date']:%d/%m/%Y}") if v) or None),
         ("province / year", f'{doc.get("province") or "?"} / {doc.get("plan_year") or "?"}'),
         ("pages", f'{doc["page_count"]} in the PDF; appendix on {len(pages)}: '
-                  f'{pages[0] if pages else "-"}–{pages[-1] if pages else "-"}'),
-        ("table", f'{doc["section_count"]} sections, {doc["task_count"]} tasks, {doc["activity_count"]} activities'),
-        ("agencies", f'{doc["mentions_matched"]} matched / {doc["mentions_unmatched"]} unmatched'),
-        ("deadlines", f'{doc["deadlines_parsed"]} parsed / {doc["deadlines_unknown"]} unknown'),
+                  f'{pages[0] if pages else "-"}–{pages[-1] if pages else "-"}'
+                  + (f'; {len(doc["ocr_pages"])} read by OCR' if doc.get("ocr_pages") else "")),
         ("grid redrawn", f"{n_cells} cells, {n_merged} merged; settings {settings_note}"),
-        ("status", f'{doc["status"]}' + (f' — {"; ".join(doc["errors"])}' if doc.get("errors") else "")),
         ("extractor", doc.get("extractor_version")),
     ]
-    out = ["<!DOCTYPE html>", '<html lang="vi"><head><meta charset="utf-8">',
-           f"<title>Review: {esc(doc['doc_id'])}</title>", f"<style>{CSS}{GRID_STYLE}</style>",
-           f"<script>{SCRIPT}</script></head><body>",
-           f"<h1>Extraction review: {esc(doc.get('title') or doc['doc_id'])}</h1>",
-           '<table class="meta">' + "".join(f"<tr><td>{esc(k)}</td><td>{esc(v)}</td></tr>" for k, v in meta) + "</table>"]
-    if notes:
-        out.append('<div class="notes"><b>Notes</b><ul>' + "".join(f"<li>{esc(n)}</li>" for n in notes) + "</ul></div>")
-    out.append('<p class="legend"><span><i class="swatch" style="border-color:#1565c0"></i>grid cell</span>'
-               '<span><i class="swatch" style="border-color:#e65100;background:#ffe0c0"></i>merged cell (spans rows or columns)</span>'
-               '<span><i class="swatch" style="border-color:#2e7d32"></i>first row, decision confidence ≥ 0.95</span>'
-               '<span><i class="swatch" style="border-color:#f9a825"></i>≥ 0.75</span>'
-               '<span><i class="swatch" style="border-color:#c62828"></i>&lt; 0.75</span>'
-               '<span style="background:#e8f0ff">row joined across the break at this page</span>'
-               '<span class="inherited">grey italics: inherited from a merged cell or printed on another page</span></p>')
-    out.append("<p>Jump to page: " + " ".join(f'<a href="#page-{n}">{n}</a>' for n in pages) + "</p>")
-    out.append(stitch_summary(stitches))
-    out.append(issues_lists(inputs))
+    counts = [
+        ("sections", doc["section_count"]), ("tasks", doc["task_count"]), ("activities", doc["activity_count"]),
+        ("agency mentions matched", doc["mentions_matched"]), ("unmatched", doc["mentions_unmatched"]),
+        ("deadlines parsed", doc["deadlines_parsed"]), ("unknown", doc["deadlines_unknown"]),
+        ("page-break decisions", len(stitches)),
+    ]
+    review = [  # (anchor, what, how many); None: this extract has no such column
+        ("stitches", f"page-break decisions with confidence below {LOW_CONFIDENCE:g}", len(low)),
+        ("needs-review", "rows flagged needs_review", None if needs_review is None else len(needs_review)),
+        ("repaired", "repaired numerals", None if repaired is None else len(repaired)),
+        ("ocr", f"OCR cells below confidence {LOW_OCR_CONFIDENCE:g}", None if ocr is None or not ocr["summary"] else ocr["low"]),
+        ("ocr", "OCR cells changed by the post-corrector", None if ocr is None or not ocr["summary"] else ocr["corrected"]),
+        ("unmatched", "unmatched agency mentions", len(unmatched)),
+        ("unknown-deadlines", "unknown deadlines", len(unknown)),
+    ]
+    page_views = []
     for n in pages:
         view, decision = views.get(n), decisions.get(n)
-        out.append(f'<section class="page" id="page-{n}"><h2>Page {n}</h2>')
-        if decision is not None:
-            out.append(decision_block(decision))
-        out.append('<div class="page-body">')
-        if view is not None:
-            w, h = view.image_px
-            out.append(f'<div class="figure"><img class="page-image" alt="page {n}" width="{w}" height="{h}" '
-                       f'src="{view.image_uri}">{svg_overlay(view, decision)}</div>')
-        else:
-            out.append('<div class="figure empty">page not rendered</div>')
-        out.append(f'<div class="rows"><h3>Reconstructed rows with text on page {n}</h3>'
-                   f"{rows_table(n, inputs.activities)}</div></div></section>")
-    out.append("</body></html>")
-    return "\n".join(out) + "\n"
+        page_views.append({"n": n, "decision": decision, "ocr": n in (doc.get("ocr_pages") or []),
+                           "image": None if view is None else {"uri": view.image_uri, "w": view.image_px[0],
+                                                               "h": view.image_px[1], "svg": svg_view(view, decision)},
+                           "rows": rows_view(n, inputs.activities)})
+    return _environment().get_template("report.html.j2").render(
+        doc=doc, meta=meta, counts=counts, status=doc["status"], errors=doc.get("errors") or [],
+        warnings=warnings if isinstance(warnings, list) else ([warnings] if warnings else []),
+        review=review, notes=notes, pages=pages, stitches=stitches, low=low, unmatched=unmatched, unknown=unknown,
+        needs_review=needs_review, review_cols=review_cols, repaired=repaired, repair_cols=repair_cols, ocr=ocr,
+        calibration=calibration_view(), low_confidence=LOW_CONFIDENCE, page_views=page_views,
+        field_headers=[h for _, h, _ in FIELD_COLUMNS])
 
 
 def write_report(folder: str | Path, out: str | Path | None = None, **kw) -> Path:
     text = build_report(folder, **kw)
-    target = Path(out) if out is not None else Path(folder) / "report.html"
+    target = Path(out) if out is not None else default_output(folder)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
@@ -449,8 +519,10 @@ def _run(args) -> int:
 
 def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("folder", help="an extract folder OUT/<stem> (with document.parquet, activities.parquet, …)")
-    parser.add_argument("--pdf", default=None, help="the PDF (default: data/raw/<file_name> of document.parquet)")
-    parser.add_argument("--out", default=None, help="HTML file to write (default: OUT/<stem>/report.html)")
+    parser.add_argument("--pdf", default=None,
+                        help="the PDF (default: the path recorded by the extraction or the batch's runs.parquet, "
+                             "else data/raw/<file_name>)")
+    parser.add_argument("--out", default=None, help="HTML file to write (default: OUT/../reports/<stem>.html)")
     parser.add_argument("--params", default=None,
                         help="params.yaml for re-detecting the grid (default: the settings recorded by the extract)")
     parser.add_argument("--dpi", type=int, default=DEFAULT_DPI, help=f"page image resolution (default {DEFAULT_DPI})")
@@ -459,7 +531,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = add_arguments(argparse.ArgumentParser(prog="python -m pipeline.report", description=HELP))
+    parser = add_arguments(argparse.ArgumentParser(prog="vnplan report", description=DESCRIPTION))
     return _run(parser.parse_args(argv))
 
 

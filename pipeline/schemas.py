@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: dates as timestamp[ms] (pandas reads datetime64, not date objects)
 
 
 def _f(name: str, typ: pa.DataType, doc: str, nullable: bool = True) -> pa.Field:
@@ -11,6 +11,9 @@ def _f(name: str, typ: pa.DataType, doc: str, nullable: bool = True) -> pa.Field
 
 
 _PAGES = pa.list_(pa.int32())
+# Dates are stored as timestamp[ms] (midnight, no zone): pandas reads them as datetime64 and compares them with
+# pd.Timestamp; date32 would come back as Python date objects. Rows may still carry datetime.date values.
+_DATE = pa.timestamp("ms")
 _EVIDENCE = pa.list_(pa.struct([
     pa.field("signal", pa.string()), pa.field("field", pa.string()),
     pa.field("weight", pa.float64()), pa.field("detail", pa.string()),
@@ -40,8 +43,8 @@ ACTIVITIES = pa.schema([
     _f("joined_at_pages", _PAGES, "pages whose first row was joined to this row (see stitches.parquet)"),
     _f("deadline_kind", pa.string(), "date | month | quarter | year | range | continuous | recurring | conditional | "
        "reference | unknown (null when the cell is empty)"),
-    _f("deadline_start", pa.date32(), "first day the deadline covers; null where open or not applicable"),
-    _f("deadline_end", pa.date32(), "last day / due date; null where open"),
+    _f("deadline_start", _DATE, "first day the deadline covers; null where open or not applicable"),
+    _f("deadline_end", _DATE, "last day / due date; null where open"),
     _f("deadline_ongoing", pa.bool_(), "true for continuous or recurring work (\"… và thường xuyên\", \"hàng năm\")"),
     _f("deadline_recurrence", pa.string(), "annual | half-yearly | quarterly | monthly, or null"),
     _f("deadline_condition", pa.string(), "the condition (\"Khi …\") or referenced document, as printed"),
@@ -111,7 +114,7 @@ DOCUMENT = pa.schema([
     _f("title", pa.string(), "plan title from the first page (\"Kế hoạch cải cách hành chính … năm 2022\")"),
     _f("issuing_body", pa.string(), "issuing body (\"Ủy ban nhân dân tỉnh Hưng Yên\")"),
     _f("plan_number", pa.string(), "number and symbol (\"196/KH-UBND\")"),
-    _f("issue_date", pa.date32(), "date of issue"),
+    _f("issue_date", _DATE, "date of issue"),
     _f("issue_place", pa.string(), "place of issue (\"Hưng Yên\")"),
     _f("signer_name", pa.string(), "who signed"),
     _f("signer_title", pa.string(), "signer's title (\"Phó Chủ tịch\")"),
@@ -187,7 +190,7 @@ REFERENCES = _table(
     ("symbol", pa.string(), "symbol (\"NQ-CP\")"),
     ("code", pa.string(), "number and symbol as one key (\"107/2020/NĐ-CP\")", False),
     ("year", pa.int32(), "year, from the number or the date"),
-    ("date", pa.date32(), "issue date when printed"),
+    ("date", _DATE, "issue date when printed"),
     ("issuer", pa.string(), "issuer from the symbol (CP → Chính phủ) or as printed"),
     ("issuer_text", pa.string(), "issuer as printed after \"của\""),
     ("title", pa.string(), "name of a law cited by name"),

@@ -19,10 +19,16 @@ from pipeline.assemble import Extraction
 from pipeline.schemas import SCHEMA_VERSION, TABLES
 
 
+def _as_built(schema: pa.Schema) -> pa.Schema:
+    """The schema rows are built with: timestamp columns as date32, since rows carry datetime.date values
+    (pyarrow converts date → timestamp by cast, not from Python objects)."""
+    return pa.schema([f.with_type(pa.date32()) if pa.types.is_timestamp(f.type) else f for f in schema])
+
+
 def extraction_to_arrow(extraction: Extraction) -> dict[str, pa.Table]:
     out = {}
     for name, schema in TABLES.items():
-        table = pa.Table.from_pylist(extraction.tables[name], schema=schema)
+        table = pa.Table.from_pylist(extraction.tables[name], schema=_as_built(schema)).cast(schema)
         out[name] = table.replace_schema_metadata({"schema_version": SCHEMA_VERSION, "table": name})
     return out
 

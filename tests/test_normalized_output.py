@@ -1,7 +1,6 @@
 """The normalised tables of the bundled sample: agencies and deadlines beside the printed text."""
 from __future__ import annotations
 
-import datetime as dt
 import subprocess
 import sys
 from pathlib import Path
@@ -35,7 +34,8 @@ def test_deadline_columns(out):
     acts = pd.read_parquet(out / "activities.parquet")
     q2 = acts[acts["deadline_text"] == "Quý II/2022"]
     assert len(q2) > 0 and (q2["deadline_kind"] == "quarter").all()
-    assert set(q2["deadline_start"]) == {dt.date(2022, 4, 1)} and set(q2["deadline_end"]) == {dt.date(2022, 6, 30)}
+    assert set(q2["deadline_start"]) == {pd.Timestamp(2022, 4, 1)} and set(q2["deadline_end"]) == {pd.Timestamp(2022, 6, 30)}
+    assert q2["deadline_end"].between(pd.Timestamp("2022-04-01"), pd.Timestamp("2022-06-30")).all()  # no astype(str)
     cont = acts[acts["deadline_text"] == "Thường xuyên"]
     assert (cont["deadline_kind"] == "continuous").all() and cont["deadline_ongoing"].all()
     cond = acts[acts["deadline_text"].str.startswith("Khi")]
@@ -63,7 +63,7 @@ def test_every_activity_has_a_resolved_lead(out):
 def test_body_tables(out):
     doc = pd.read_parquet(out / "document.parquet").iloc[0]
     assert (doc["plan_number"], doc["issue_date"], doc["issuing_body"]) == (
-        "196/KH-UBND", dt.date(2021, 12, 24), "Ủy ban nhân dân tỉnh Hưng Yên")
+        "196/KH-UBND", pd.Timestamp(2021, 12, 24), "Ủy ban nhân dân tỉnh Hưng Yên")
     assert (doc["signer_name"], doc["signer_title"]) == ("Nguyễn Duy Hưng", "Phó Chủ tịch")
     targets = pd.read_parquet(out / "targets.parquet")
     assert len(targets) == 41 and (targets["unit"] == "%").sum() == 36
@@ -71,7 +71,7 @@ def test_body_tables(out):
     assert dict(zip(digit["scope"], digit["value"])) == {"cấp tỉnh": 50.0, "cấp huyện": 40.0, "cấp xã": 35.0}
     refs = pd.read_parquet(out / "references.parquet")
     nq76 = refs[refs["code"] == "76/NQ-CP"].iloc[0]
-    assert (nq76["type"], nq76["date"], nq76["issuer"]) == ("Nghị quyết", dt.date(2021, 7, 15), "Chính phủ")
+    assert (nq76["type"], nq76["date"], nq76["issuer"]) == ("Nghị quyết", pd.Timestamp(2021, 7, 15), "Chính phủ")
     assert "468/QĐ-TTg" in set(refs["code"])  # cited in the appendix only
     duties = pd.read_parquet(out / "responsibilities.parquet")
     assert duties["heading_no"].nunique() == 16 and len(duties) == 41

@@ -174,18 +174,63 @@ def test_unmatched_unknown_and_escaping(extracted, tmp_path):
     assert hostile not in text and report.esc(hostile) in text
     doc = _parse(text)
     ids = {a.get("id") for _, a in doc.tags}
-    unknown = re.search(r'<tr class="unknown-deadline"><td><a href="#page-(\d+)">', text)
-    assert unknown and unknown.group(1) == "20" and "page-20" in ids
+    unknown = doc.having("tr", "unknown-deadline")
+    assert [a["data-page"] for a in unknown] == ["20"] and "page-20" in ids
     assert "Khi nào &lt;xong&gt;" in text
-    unmatched = re.search(r'<tr class="unmatched-agency"><td><a href="#page-(\d+)">', text)
-    assert unmatched and unmatched.group(1) == "13"
+    unmatched = doc.having("tr", "unmatched-agency")
+    assert [a["data-page"] for a in unmatched] == ["13"]
     assert "Sở &lt;Không Có&gt;" in text
-    assert len(doc.having("tr", "unmatched-agency")) == 1 and len(doc.having("tr", "unknown-deadline")) == 1
+    # the summary counts them, first
+    first = {li["data-anchor"]: int(li["data-count"]) for li in doc.having("li", "review-item")}
+    assert first["unmatched"] == 1 and first["unknown-deadlines"] == 1 and first["stitches"] == 0
+    assert text.index('id="summary"') < text.index('id="stitches"') < text.index('id="page-13"')
 
 
 def test_clean_sample_says_nothing_is_unmatched(built):
     text = built.read_text(encoding="utf-8")
     assert "Unmatched agency mentions (0)" in text and "Unknown deadlines (0)" in text
+    doc = _parse(text)
+    counts = {li["data-count"] for li in doc.having("li", "review-item")}
+    assert counts == {"0"}  # nothing to review on the clean sample
+    # sections about columns this extract does not have are left out, not shown empty
+    ids = {a.get("id") for _, a in doc.tags}
+    assert "needs-review" not in ids and "repaired" not in ids
+    assert "ocr" in ids and "no page of this document was read by OCR" in text
+
+
+def test_confidences_shown_are_calibrated(built, extracted):
+    from pipeline import calibration
+
+    doc = _parse(built.read_text(encoding="utf-8"))
+    shown = {int(a["data-page"]): float(a["data-confidence"]) for a in doc.having("tr", "stitch")}
+    for s in pq.read_table(extracted / "stitches.parquet").to_pylist():
+        want = calibration.calibrated_confidence(s["score"]) if s["decision"] in report.SCORED else s["confidence"]
+        assert shown[s["page"]] == pytest.approx(want, abs=5e-4), s["page"]
+    assert "How the decision confidences are calibrated" in built.read_text(encoding="utf-8")
+
+
+def test_optional_review_columns_are_shown_when_present(extracted, tmp_path):
+    """needs_review and repaired-numeral columns (written by later versions) get their own lists."""
+    folder = tmp_path / extracted.name
+    shutil.copytree(extracted, folder)
+
+    def add_column(name: str, column: str, rows_true) -> None:
+        path = folder / f"{name}.parquet"
+        table = pq.read_table(path)
+        flags = [i in rows_true for i in range(table.num_rows)]
+        pq.write_table(table.append_column(column, pa.array(flags, pa.bool_())), path)
+
+    add_column("activities", "needs_review", {3, 50})
+    add_column("tasks", "stt_repaired", {7})
+    text = report.build_report(folder, pdf=SAMPLE)
+    doc = _parse(text)
+    acts = pq.read_table(folder / "activities.parquet").to_pylist()
+    rows = doc.having("tr", "needs-review-row")
+    assert len(rows) == 2 and len(doc.having("tr", "repaired-row")) == 1
+    assert report._key(acts[3]) in text and report._key(acts[50]) in text
+    counts = {li["data-count"] for li in doc.having("li", "review-item")}
+    assert "2" in counts and "1" in counts
+    assert len([a for a in doc.having("tr", "activity") if "review" in a["class"].split()]) >= 2
 
 
 def test_cli_errors_are_one_line(extracted, tmp_path, capsys):
@@ -196,12 +241,56 @@ def test_cli_errors_are_one_line(extracted, tmp_path, capsys):
     assert not (tmp_path / "r.html").exists()
 
 
-def test_default_output_path_and_other_pdf_is_flagged(extracted, tmp_path):
-    folder = tmp_path / extracted.name
-    shutil.copytree(extracted, folder)
-    assert report.main([str(folder)]) == 0  # PDF found as data/raw/<file_name>
-    assert (folder / "report.html").is_file()
+def test_pdf_found_from_the_batch_record_and_report_written_outside_the_extract(tmp_path, monkeypatch, capsys):
+    from pipeline.batch import run_batch
+
+    elsewhere = tmp_path / "inbox" / SAMPLE.name
+    elsewhere.parent.mkdir()
+    shutil.copy2(SAMPLE, elsewhere)
+    out = tmp_path / "data" / "processed"
+    [res] = run_batch([elsewhere.parent], out, Settings.from_yaml(ROOT / "params.yaml"), workers=1, progress=False)
+    assert res.status == "ok"
+    folder = out / SAMPLE.stem
+    before = sorted(p.name for p in folder.iterdir())
+    empty = tmp_path / "somewhere-else"
+    empty.mkdir()
+    monkeypatch.chdir(empty)  # no data/raw here: the PDF comes from runs.parquet
+    assert report.main([str(folder)]) == 0
+    target = tmp_path / "data" / "reports" / f"{SAMPLE.stem}.html"
+    assert target.is_file() and str(elsewhere) in target.read_text(encoding="utf-8")
+    assert sorted(p.name for p in folder.iterdir()) == before  # nothing added to DVC's output
+
+    lone = tmp_path / "lone" / SAMPLE.stem  # an extract without a batch record, PDF nowhere to be found
+    shutil.copytree(folder, lone)
+    assert report.main([str(lone), "--out", str(tmp_path / "x.html")]) == 2
+    assert "--pdf" in capsys.readouterr().err
+    monkeypatch.chdir(ROOT)  # ./data/raw/<file_name> is the last place looked at
+    assert report.main([str(lone), "--out", str(tmp_path / "x.html")]) == 0
+
+
+def test_other_pdf_is_flagged(extracted, tmp_path):
     other = tmp_path / "copy.pdf"
     other.write_bytes(SAMPLE.read_bytes() + b"\n%%EOF\n")
-    text = report.build_report(folder, pdf=other)
+    text = report.build_report(extracted, pdf=other)
     assert "SHA-256 differs" in text
+
+
+@pytest.mark.slow
+def test_scanned_sample_report_shows_ocr_cells(tmp_path):
+    scan = ROOT / "data" / "raw" / "hung-yen-2022-196-kh-ubnd-scan.pdf"
+    _, folder = extract_to_parquet(scan, tmp_path / "processed", Settings.from_yaml(ROOT / "params.yaml"))
+    text = report.build_report(folder, pdf=scan)
+    doc = _parse(text)
+    cells = pq.read_table(folder / "ocr_cells.parquet").to_pylist()
+    ocr_pages = sorted({c["page"] for c in cells})
+    assert [int(a["data-page"]) for a in doc.having("tr", "ocr-page-summary")] == ocr_pages
+    assert len(doc.having("tr", "ocr-cell")) == len(cells)
+    changed = [c for c in cells if c["raw_text"] is not None and c["raw_text"] != c["text"]]
+    low = [c for c in cells if c["confidence"] is not None and c["confidence"] < report.LOW_OCR_CONFIDENCE]
+    assert changed, "the scanned sample has post-corrected cells"
+    assert len([a for a in doc.having("tr", "ocr-cell") if "corrected" in a["class"].split()]) == len(changed)
+    assert len([a for a in doc.having("tr", "ocr-cell") if "low" in a["class"].split()]) == len(low)
+    for c in changed[:20]:  # raw reading beside the corrected text
+        assert report.esc(c["raw_text"]) in text and report.esc(c["text"]) in text
+    items = [(li["data-anchor"], int(li["data-count"])) for li in doc.having("li", "review-item")]
+    assert sorted(n for a, n in items if a == "ocr") == sorted([len(low), len(changed)])
