@@ -43,10 +43,17 @@ _NO_DEADLINE = dict.fromkeys(["deadline_kind", "deadline_start", "deadline_end",
                               "deadline_recurrence", "deadline_condition"])
 
 
+# DocumentMeta fields written to document.parquet under their own names
+_META_COLUMNS = ("doc_type_code", "parent_body", "issuer_printed", "issuer_kind", "issuer_level", "subject",
+                 "issued_document_type", "issued_document_title", "period_start", "period_end", "number_source",
+                 "date_source", "stamp_detail", "plan_identity")
+
+
 def _mention_rows(key: dict, role: str, mentions) -> list[dict]:
     return [{**key, "role": role, "mention_seq": i, "mention_text": m.text, "agency_id": m.agency_id,
              "agency_name": m.agency_name, "agency_kind": m.agency_kind, "agency_level": m.level,
-             "is_group": m.is_group, "qualifier": m.qualifier, "sub_unit": m.sub_unit, "score": float(m.score)}
+             "is_group": m.is_group, "qualifier": m.qualifier, "sub_unit": m.sub_unit, "score": float(m.score),
+             "mention_kind": m.kind, "place": m.place, "place_ids": list(m.place_ids)}
             for i, m in enumerate(mentions, start=1)]
 
 
@@ -56,7 +63,9 @@ def _agency_rows(registry, ids: set[str]) -> list[dict]:
         a = registry.get(agency_id)
         rows.append({"agency_id": a.id, "name": a.name, "kind": a.kind, "level": a.level, "is_group": a.is_group,
                      "aliases": list(a.aliases), "valid_from": a.valid_from, "valid_to": a.valid_to,
-                     "successor_id": a.successor_id, "registry_version": registry.version})
+                     "successor_id": a.successor_id, "registry_version": registry.version,
+                     "valid_from_date": a.starts, "valid_to_date": a.ends, "category": a.category, "source": a.source,
+                     "predecessor_ids": list(a.predecessor_ids), "place_id": a.place_id})
     return rows
 
 
@@ -125,6 +134,7 @@ def stitched_to_extraction(doc_id: str, file_name: str, sha256: str, size_bytes:
         "plan_number": meta.plan_number, "issue_date": meta.issue_date, "issue_place": meta.issue_place,
         "signer_name": meta.signer_name, "signer_title": meta.signer_title, "recipients": meta.recipients,
         "plan_year": meta.plan_year, "province": meta.province,
+        **{name: getattr(meta, name) for name in _META_COLUMNS},
         "ocr_pages": ocr_pages, **normalized.counts, "appendix_pages": [t.page_no for t in tables],
         "section_count": len(stitched.sections), "task_count": len(stitched.tasks),
         "activity_count": len(activities), "header_labels": list(labels.items()),

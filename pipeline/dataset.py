@@ -101,7 +101,10 @@ def _key_part(value) -> str:
 def plan_identity(doc: dict) -> str:
     """A plan's identity from its document row: issuing body, number, issue date, title (folded, so tone-mark
     placement, case and spacing around punctuation do not matter). A document without number and title (nothing
-    to tell plans apart) is only itself: its bytes."""
+    to tell plans apart) is only itself: its bytes. The body stage's own key (`plan_identity`, which also
+    matches a scan whose number was not read) is used when the document has one."""
+    if doc.get("plan_identity"):
+        return f"plan:{doc['plan_identity']}"
     if not doc.get("plan_number") and not doc.get("title"):
         return f"sha256:{doc.get('sha256')}"
     return "|".join(_key_part(doc.get(k)) for k in ("issuing_body", "plan_number", "issue_date", "title"))
@@ -138,6 +141,23 @@ def _mtime(path: Path | None, folder: Path) -> float:
     return 0.0
 
 
+def _split_by_number(groups: dict[str, list]) -> dict[str, list]:
+    """Documents with one identity but different printed numbers are different plans (two plans of one body,
+    same day, same title); a document whose number was not read (a scan) joins the group when only one
+    number is known there, and stays apart when the numbers disagree."""
+    out: dict[str, list] = {}
+    for key, members in groups.items():
+        numbers = {_key_part(doc.get("plan_number")) for _, doc in members} - {""}
+        if len(numbers) <= 1:
+            out[key] = members
+            continue
+        for rank, doc in members:
+            number = _key_part(doc.get("plan_number"))
+            sub_key = f"{key}|{number}" if number else f"{key}|sha256:{doc.get('sha256')}"
+            out.setdefault(sub_key, []).append((rank, doc))
+    return out
+
+
 def find_duplicates(out: str | Path, folders: list[Path] | None = None) -> list[Duplicate]:
     """The documents of OUT that are the same plan as another one there, with the one the dataset keeps."""
     out = Path(out)
@@ -150,6 +170,7 @@ def find_duplicates(out: str | Path, folders: list[Path] | None = None) -> list[
         # born-digital first, then the newest PDF, then name order (so the choice is reproducible)
         rank = (scan, -_mtime(paths.get(d.name), d), d.name)
         groups.setdefault(plan_identity(doc), []).append((rank, {**doc, "doc_id": d.name, "_scan": scan}))
+    groups = _split_by_number(groups)
     dups = []
     for key, members in sorted(groups.items()):
         members.sort(key=lambda m: m[0])

@@ -46,7 +46,8 @@ ACTIVITIES = pa.schema([
     _f("deadline_start", _DATE, "first day the deadline covers; null where open or not applicable"),
     _f("deadline_end", _DATE, "last day / due date; null where open"),
     _f("deadline_ongoing", pa.bool_(), "true for continuous or recurring work (\"… và thường xuyên\", \"hàng năm\")"),
-    _f("deadline_recurrence", pa.string(), "annual | half-yearly | quarterly | monthly, or null"),
+    _f("deadline_recurrence", pa.string(), "annual | half-yearly | quarterly | monthly | weekly | daily | every-N-months | "
+       "every-N-years | periodic; several joined by a comma (\"quarterly,half-yearly\"); null when none"),
     _f("deadline_condition", pa.string(), "the condition (\"Khi …\") or referenced document, as printed"),
 ])
 
@@ -66,6 +67,9 @@ ACTIVITY_AGENCIES = pa.schema([
     _f("qualifier", pa.string(), "qualifier kept from the mention (\"có liên quan\")"),
     _f("sub_unit", pa.string(), "sub-unit named in parentheses"),
     _f("score", pa.float64(), "100 exact alias match; fuzzy score otherwise; best candidate's score when unmatched", False),
+    _f("mention_kind", pa.string(), "agency | group | person | unmatched", False),
+    _f("place", pa.string(), "place printed after the body (\"tỉnh Bắc Ninh\", \"huyện Văn Lâm\"); null if none"),
+    _f("place_ids", pa.list_(pa.string()), "registry place ids of the provinces named (districts/communes: empty)"),
 ])
 
 AGENCIES = pa.schema([
@@ -79,6 +83,12 @@ AGENCIES = pa.schema([
     _f("valid_to", pa.int32(), "last year before it was merged or dissolved (null: still exists)"),
     _f("successor_id", pa.string(), "the body it was merged into"),
     _f("registry_version", pa.string(), "version of normalizers/data/agencies.yaml", False),
+    _f("valid_from_date", pa.date32(), "first day, when the registry knows it"),
+    _f("valid_to_date", pa.date32(), "last day, when the registry knows it"),
+    _f("category", pa.string(), "bộ | cơ quan ngang bộ | cơ quan thuộc Chính phủ | …"),
+    _f("source", pa.string(), "source note key (normalizers/data/agencies.yaml sources)"),
+    _f("predecessor_ids", pa.list_(pa.string()), "bodies merged into this one"),
+    _f("place_id", pa.string(), "province of a derived body (\"so-noi-vu--bac-ninh\")"),
 ])
 
 TASKS = pa.schema([
@@ -121,6 +131,21 @@ DOCUMENT = pa.schema([
     _f("recipients", pa.list_(pa.string()), "the \"Nơi nhận\" list"),
     _f("plan_year", pa.int32(), "the year the plan is for (fills years missing from deadlines)"),
     _f("province", pa.string(), "province the plan is from"),
+    _f("doc_type_code", pa.string(), "type code of the symbol: KH, QĐ, NQ, CT, CV, CTr, TB, BC"),
+    _f("parent_body", pa.string(), "the body printed above the issuer (\"Ủy ban nhân dân tỉnh Quảng Ninh\")"),
+    _f("issuer_printed", pa.string(), "the header's issuer lines as printed, joined by \" / \""),
+    _f("issuer_kind", pa.string(), "government | ministry | people_committee | people_council | department | party | other"),
+    _f("issuer_level", pa.string(), "central | province | district | commune"),
+    _f("subject", pa.string(), "a Công văn's subject (\"V/v …\" without \"V/v\")"),
+    _f("issued_document_type", pa.string(), "what a Quyết định / Nghị quyết issues (\"Kế hoạch\", \"Chương trình hành động\")"),
+    _f("issued_document_title", pa.string(), "the title of the document it issues"),
+    _f("period_start", pa.int32(), "first year of the plan's period (\"giai đoạn 2021 - 2025\")"),
+    _f("period_end", pa.int32(), "last year of the plan's period"),
+    _f("number_source", pa.string(), "where the number was read: header | stamp | appendix | attachment"),
+    _f("date_source", pa.string(), "where the issue date was read: header | stamp | appendix | attachment"),
+    _f("stamp_detail", pa.string(), "values stamped at signing: what was read and from what (font, colour, position)"),
+    _f("plan_identity", pa.string(), "one key per plan (issuer, date, title or number, folded): a renamed copy or a scan "
+       "of the same plan has the same key"),
     _f("ocr_pages", _PAGES, "pages read by OCR (no usable text layer)"),
     _f("appendix_pages", _PAGES, "pages that carry the appendix table"),
     _f("section_count", pa.int32(), "sections in the appendix", False),
@@ -128,6 +153,7 @@ DOCUMENT = pa.schema([
     _f("activity_count", pa.int32(), "activity rows in the appendix", False),
     _f("mentions_matched", pa.int32(), "agency mentions matched to the registry", False),
     _f("mentions_unmatched", pa.int32(), "agency mentions kept without a registry id", False),
+    _f("mentions_person", pa.int32(), "mentions of persons (not agencies; not counted as unmatched)", False),
     _f("deadlines_parsed", pa.int32(), "non-empty deadline cells understood", False),
     _f("deadlines_unknown", pa.int32(), "non-empty deadline cells of kind unknown", False),
     _f("header_labels", pa.map_(pa.string(), pa.string()), "canonical field → header label as printed"),
@@ -212,6 +238,7 @@ RESPONSIBILITIES = _table(
     ("agency_ids", pa.list_(pa.string()), "registry ids of the bodies it names (agencies.parquet)"),
     ("agency_names", pa.list_(pa.string()), "their canonical names"),
     ("agency_unmatched", pa.list_(pa.string()), "parts of the heading no registry entry matched"),
+    ("persons", pa.list_(pa.string()), "officials named in the heading (persons, not agencies)"),
     ("duty_seq", pa.int32(), "1-based within the heading", False),
     ("duty_clause", pa.string(), "clause letter; null for a heading without letters"),
     ("duty_text", pa.string(), "the duty, clause marker removed"),
