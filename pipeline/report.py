@@ -310,8 +310,8 @@ def unmatched_view(inputs: ReportInputs) -> list[dict]:
     by_key = {(a.get("section_no"), a.get("task_no"), a["activity_seq"]): a for a in inputs.activities}
     rows = []
     for m in inputs.mentions:
-        if m.get("agency_id") is not None:
-            continue
+        if m.get("agency_id") is not None or m.get("mention_kind", "unmatched") != "unmatched":
+            continue  # persons are named officials, not agencies the registry lacks
         a = by_key.get((m.get("section_no"), m.get("task_no"), m["activity_seq"])) or {}
         page = _first_page(a.get("lead_pages" if m["role"] == "lead" else "partners_pages"), a.get("page_start", 0))
         rows.append({**m, "page": page, "key": _key(m), "score_text": f'{m["score"]:.1f}'})
