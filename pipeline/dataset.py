@@ -19,21 +19,22 @@ Written into a hidden temporary folder and renamed into place: readers see the o
 """
 from __future__ import annotations
 
+import logging
 import os
 import shutil
-import sys
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipeline.folders import atomic_folder, is_ours
 from pipeline.schemas import SCHEMA_VERSION, TABLES
-from pipeline.write import atomic_folder
 
 DATASET_DIR = "dataset"
 NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
 PARTITION_KEYS = ("province", "plan_year")
 _UNSAFE = set('/\\%=:?*"<>|')
+log = logging.getLogger(__name__)
 
 
 def partition_value(value) -> str:
@@ -54,14 +55,14 @@ def document_folders(out: Path) -> list[Path]:
     """Per-document folders with a complete extract of the current schema version, by name."""
     folders = []
     for d in sorted(out.iterdir()):
-        if not d.is_dir() or d.name.startswith(".") or d.name == DATASET_DIR:
+        if not d.is_dir() or d.name.startswith(".") or d.name == DATASET_DIR or not is_ours(d, "document"):
             continue
         if not all((d / f"{t}.parquet").is_file() for t in TABLES):
             continue
         meta = pq.read_schema(d / "document.parquet").metadata or {}
         if meta.get(b"schema_version") != SCHEMA_VERSION.encode():
-            print(f"dataset: left out {d.name}: schema version {meta.get(b'schema_version')!r}, "
-                  f"not {SCHEMA_VERSION!r} (extract it again)", file=sys.stderr)
+            log.warning("dataset: left out %s: schema version %r, not %r (extract it again)",
+                        d.name, meta.get(b"schema_version"), SCHEMA_VERSION)
             continue
         folders.append(d)
     return folders
@@ -78,7 +79,7 @@ def build_dataset(out: str | Path, compression: str = "zstd") -> Path:
     out = Path(out)
     final = out / DATASET_DIR
     comp = None if compression == "none" else compression
-    with atomic_folder(final) as tmp:
+    with atomic_folder(final, "dataset", hash_files=False) as tmp:
         agencies: dict[tuple, dict] = {}
         for d in document_folders(out):
             doc = pq.read_table(d / "document.parquet")
