@@ -394,7 +394,9 @@ def run_local(tasks: list[Task], out: Path, settings: Settings, limits: Limits, 
     `on_tick(done, total)` gets the pages done so far and the pages known of the running workers;
     `stop()` true: start no more."""
     out.mkdir(parents=True, exist_ok=True)
-    import pipeline.stages  # noqa: F401  (imported once here, inherited by every fork)
+    import pipeline.ocr_cache  # noqa: F401  (imported once here, inherited by every fork: a worker's
+    import pipeline.stages  # noqa: F401  memory limit counts from its start, so heavy imports go first)
+    from extractors import ocr  # noqa: F401  (the cache wraps it: OpenCV is loaded before the limit)
 
     pending = list(tasks)
     pending.reverse()  # pop() takes them in the given order
