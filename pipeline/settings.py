@@ -54,18 +54,20 @@ class _Stage(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, validate_assignment=True, frozen=False)
 
     @classmethod
-    def build(cls, value: Any = None):
+    def build(cls, value: Any = None, name: str | None = None):
+        """`name`: how messages call this stage (its params.yaml key; default the class name)."""
+        name = name or cls.__name__
         if value is None:
             return cls()
         if isinstance(value, cls):
             return value
         if not isinstance(value, dict):
-            raise SettingsError(f"{cls.__name__}: expected a mapping, got {type(value).__name__}")
+            raise SettingsError(f"{name}: expected a mapping, got {type(value).__name__}")
         try:
             return cls.model_validate(value)
         except ValidationError as e:
             known = ", ".join(cls.model_fields)
-            msg = _one_line(cls.__name__, e)
+            msg = _one_line(name, e)
             raise SettingsError(msg + (f" (known keys: {known})" if "unknown key" in msg else "")) from None
 
 
@@ -157,7 +159,7 @@ class Settings(BaseModel):
         errors, parts = [], {}
         for name, model in _STAGES.items():
             try:
-                parts[name] = model.build(value.get(name))
+                parts[name] = model.build(value.get(name), name)
             except SettingsError as e:
                 errors.append(str(e))
         if errors:
