@@ -279,3 +279,40 @@ def test_forty_mixed_plans_born_digital_and_scanned(tmp_path):
     assert dask.returncode == 1, dask.stderr
     a, b = _files(tmp_path / "out"), _files(tmp_path / "dask")
     assert a.keys() == b.keys() and [k for k in a if a[k] != b[k]] == []
+
+
+@pytest.mark.slow
+def test_a_normaliser_setting_does_not_run_ocr_again(tmp_path):
+    """Fingerprints per stage group and OCR text cached by page image: changing normalize.agency_min_score
+    extracts again, but every OCR page comes from OUT/.cache/ocr, and the tables read are the same bytes."""
+    from tests.factory.scan import scan_pdf
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    born = _plan(tmp_path / "born.pdf", 77)
+    scan_pdf(born, raw / "scan.pdf", seed=3)
+    out = tmp_path / "out"
+    first = _batch(raw, out, "--params", _params(tmp_path))
+    assert first.returncode == 0, first.stderr
+    runs = _runs(out)
+    n_ocr = len(pq.read_table(out / "scan" / "document.parquet")["ocr_pages"][0].as_py())
+    assert n_ocr > 0 and runs.loc["scan", "ocr_pages_read"] >= n_ocr and runs.loc["scan", "ocr_pages_cached"] == 0
+    before = {t: (out / "scan" / f"{t}.parquet").read_bytes() for t in ("activities", "ocr_cells", "stitches")}
+
+    data = yaml.safe_load(_params(tmp_path).read_text())
+    data["normalize"]["agency_min_score"] = 95.0
+    changed = tmp_path / "normalize-changed.yaml"
+    changed.write_text(yaml.safe_dump(data))
+    second = _batch(raw, out, "--params", changed, "-v")
+    assert second.returncode == 0, second.stderr
+    assert "settings of normalize changed" in second.stdout
+    runs = _runs(out)
+    assert runs.loc["scan", "action"] == "extracted"
+    assert runs.loc["scan", "ocr_pages_read"] == 0 and runs.loc["scan", "ocr_pages_cached"] >= n_ocr
+    assert {t: (out / "scan" / f"{t}.parquet").read_bytes() for t in before} == before
+
+    data["read"]["ocr_line_scale"] = 41.0  # a reading setting: OCR runs again
+    changed.write_text(yaml.safe_dump(data))
+    third = _batch(raw, out, "--params", changed, "-v")
+    assert third.returncode == 0 and "settings of read" in third.stdout
+    assert _runs(out).loc["scan", "ocr_pages_read"] >= n_ocr
