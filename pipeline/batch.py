@@ -356,6 +356,8 @@ def _finish(r: _Running, out: Path, limits: Limits, status_hint: str | None, ru_
     seconds = time.monotonic() - r.started
     name = Path(r.task.file).name
     read = cached = None
+    cause: str | None
+    error: str | None
     if status_hint == "timeout":
         status, cause, error = "timeout", "limit", (f"{name}: stopped after {limits.seconds:g} s "
                                                     f"(batch.max_seconds_per_document)")

@@ -47,7 +47,7 @@ class OcrCache:
                 try:
                     d = json.loads(path.read_text(encoding="utf-8"))
                     page = OcrPage(page_no, width, height, d["skew"], [Rule(*r) for r in d["rules"]],
-                                   [OcrWord(*w[:6], tuple(w[6])) for w in d["words"]], d["seconds"])
+                                   [_word(OcrWord, w) for w in d["words"]], d["seconds"])
                     self.hits += 1
                     self._report(page_no, True)
                     return page
@@ -83,6 +83,11 @@ class OcrCache:
             log.debug("OCR cache not written (%s)", e)
             with contextlib.suppress(OSError, UnboundLocalError):
                 os.unlink(tmp)
+
+
+def _word(cls, w: list):
+    x0, top, x1, bottom, text, conf, line = w
+    return cls(x0=x0, top=top, x1=x1, bottom=bottom, text=text, conf=conf, line=tuple(line))
 
 
 def _umask() -> int:
