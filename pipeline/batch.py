@@ -607,7 +607,9 @@ def run_batch(inputs: list[str | Path], out: str | Path, settings: Settings, *, 
         raise ValueError(f"no PDF files in {', '.join(map(str, inputs))}: nothing done"
                          + (" (and nothing pruned)" if do_prune else ""))
     out.mkdir(parents=True, exist_ok=True)
-    cleanup_temporaries(out)
+    cleanup_temporaries(out)  # left by a run that was killed (we hold the lock: nobody else is writing)
+    for stale in out.glob(f".{RUNS_FILE}.*.tmp"):
+        stale.unlink(missing_ok=True)
     fp = fingerprint(settings, limits)
     before = previous_runs(out)
     worker_settings = for_workers(settings)

@@ -150,7 +150,7 @@ def is_ours(folder: Path, kind: str) -> bool:
         return marker.get("kind") == kind
     entries = list(folder.iterdir())
     if kind == "document":
-        allowed = {f"{t}.parquet" for t in TABLES}
+        allowed = {f"{t}.parquet" for t in TABLES} | {"report.html"}  # `report` wrote into the folder then
         return (any(e.name == "document.parquet" for e in entries)
                 and all(e.name in allowed and e.is_file() and not e.is_symlink() for e in entries))
     if kind == "dataset":

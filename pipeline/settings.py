@@ -70,6 +70,10 @@ class _Stage(BaseModel):
             msg = _one_line(name, e)
             raise SettingsError(msg + (f" (known keys: {known})" if "unknown key" in msg else "")) from None
 
+    def replace(self, **changes: Any):
+        """A copy with some values changed, validated like a params file (SettingsError when bad)."""
+        return type(self).build({**self.model_dump(), **changes})
+
 
 class ReadSettings(_Stage):
     """Stage `read`: PDF pages → ruled-table grids."""

@@ -21,14 +21,19 @@ from pipeline.schemas import SCHEMA_VERSION, TABLES
 
 # Which settings each part of the work depends on. OCR text (the expensive part) depends only on `read`
 # and is cached by page image (pipeline/ocr_cache.py), so a change in `normalize` re-runs only cheap work.
-STAGE_GROUPS = {"read": ("read", "locate", "stitch"), "normalize": ("normalize",), "write": ("write",)}
+# Every stage not named here (read, locate, stitch, and any stage added later) is in the "read" group.
+LATER_GROUPS = {"normalize": ("normalize",), "write": ("write",)}
+NOT_EXTRACTION = ("batch",)
 
 
 def stage_fingerprints(settings: dict) -> dict[str, str]:
-    """One short hash per stage group of a settings dict (Settings.as_dict(), `batch` ignored)."""
+    """One short hash per stage group of a settings dict (Settings.as_dict(); `batch` ignored)."""
+    later = {s for stages in LATER_GROUPS.values() for s in stages}
+    groups = {"read": tuple(sorted(s for s in settings if s not in later and s not in NOT_EXTRACTION)),
+              **LATER_GROUPS}
     return {group: hashlib.sha256(json.dumps({s: settings.get(s) for s in stages}, sort_keys=True,
                                              ensure_ascii=False).encode()).hexdigest()[:16]
-            for group, stages in STAGE_GROUPS.items()}
+            for group, stages in groups.items()}
 
 
 def extraction_to_arrow(extraction: Extraction) -> dict[str, pa.Table]:
