@@ -550,6 +550,14 @@ class Progress:
 def write_runs(out: Path, results: list[Result]) -> Path:
     rows = [dataclasses.asdict(r) for r in sorted(results, key=lambda r: (r.doc_id, r.file))]
     table = pa.Table.from_pylist(rows, schema=RUNS_SCHEMA).replace_schema_metadata({"table": "runs"})
+    target = out / RUNS_FILE
+    if target.exists() or target.is_symlink():
+        try:
+            ours = not target.is_symlink() and (pq.read_schema(target).metadata or {}).get(b"table") == b"runs"
+        except Exception:
+            ours = False
+        if not ours:
+            raise NotOurs(f"{target} exists and was not written by this tool: not replaced")
     tmp = out / f".{RUNS_FILE}.{os.getpid()}.tmp"
     try:
         pq.write_table(table, tmp)
@@ -602,6 +610,8 @@ def run_batch(inputs: list[str | Path], out: str | Path, settings: Settings, *, 
     do_prune = b.prune if prune_outputs is None else prune_outputs
     limits = Limits.of(b)
     out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise NotOurs(f"{out} is not a folder")
     files = expand(inputs)
     if not files:
         raise ValueError(f"no PDF files in {', '.join(map(str, inputs))}: nothing done"
@@ -694,7 +704,10 @@ def run_batch(inputs: list[str | Path], out: str | Path, settings: Settings, *, 
             prune(out, dirs, {r.doc_id for r in results})
         write_runs(out, results)
         if b.dataset:
-            build_dataset(out, compression=settings.write.compression)
+            try:
+                build_dataset(out, compression=settings.write.compression)
+            except NotOurs as e:
+                log.warning("dataset not rebuilt: %s", e)
     except OSError as e:
         if e.errno in DISK_ERRNOS:
             raise OutputUnwritable(f"cannot write {out}: {e.strerror or e}") from None

@@ -15,9 +15,11 @@ OUT/dataset/ (pipeline/batch.py). Exit code 1 if any document failed, timed out 
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import sys
 import time
+import traceback
 from pathlib import Path
 
 from core.errors import BadInputError, SettingsError
@@ -87,12 +89,29 @@ def _extract_command(args) -> int:
                 try:
                     with ocr_cache(out / CACHE_DIR / "ocr"):
                         extraction, folder = extract_to_parquet(path, out, settings, doc_id=names[path])
-                except (BadInputError, NotOurs) as e:
+                except NotOurs as e:
+                    failed += 1
+                    log.error("FAILED %s: %s", path.name, e)
+                    continue
+                except OSError as e:
+                    if _disk_error(e) and e.errno != errno.EACCES or _under(e.filename, out):
+                        raise  # the output side: stop with one line
+                    failed += 1
+                    log.error("FAILED %s: %s", path.name, e.strerror or e)
+                    continue
+                except BadInputError as e:
                     failed += 1
                     marker = read_marker(out / names[path])
                     if marker is not None and marker.get("pdf_sha256") != _sha(path):
                         remove_own(out, names[path])  # an older extract of other bytes no longer matches this file
-                    log.error("FAILED %s", e if isinstance(e, BadInputError) else f"{path.name}: {e}")
+                    log.error("FAILED %s", e)
+                    continue
+                except Exception as e:  # a bug: one line (the traceback with -v), the other files go on
+                    failed += 1
+                    tb = traceback.extract_tb(e.__traceback__)
+                    where = f" at {Path(tb[-1].filename).name}:{tb[-1].lineno}" if tb else ""
+                    log.error("FAILED %s: internal error %s: %s%s", path.name, type(e).__name__, e, where)
+                    log.debug("traceback of the internal error", exc_info=True)
                     continue
                 doc = extraction.tables["document"][0]
                 log.info(f"{doc['status']} {path.name}: {doc['section_count']} sections, {doc['task_count']} tasks, "
@@ -105,13 +124,18 @@ def _extract_command(args) -> int:
         log.error("error: %s", e)
         return 2
     except OSError as e:
-        if not _disk_error(e):
-            raise
         log.error("error: cannot write %s: %s", out, e.strerror or e)
         return 2
     if failed:
         log.error("%d of %d file(s) failed", failed, len(files))
     return 1 if failed else 0
+
+
+def _under(filename, folder: Path) -> bool:
+    try:
+        return filename is not None and Path(filename).resolve().is_relative_to(folder.resolve())
+    except (OSError, ValueError, TypeError):
+        return False
 
 
 def _sha(path: Path) -> str | None:
@@ -141,12 +165,10 @@ def _batch_command(args) -> int:
             results = run_batch(args.inputs, out, settings, workers=args.workers, executor=args.executor,
                                 scheduler=args.scheduler, retry_failed=args.retry_failed,
                                 progress=False if args.no_progress else None, prune_outputs=args.prune)
-    except (OutBusy, ValueError) as e:
+    except (OutBusy, ValueError, NotOurs) as e:
         log.error("error: %s", e)
         return 2
-    except OSError as e:
-        if not _disk_error(e):
-            raise
+    except OSError as e:  # documents fail inside their workers: what reaches here is about OUT itself
         log.error("error: %s", e if isinstance(e, OutputUnwritable) else f"cannot write {out}: {e.strerror or e}")
         return 2
     counts = {s: sum(r.status == s for r in results) for s in STATUSES}

@@ -382,3 +382,27 @@ def test_marker_records_source_and_files(tmp_path, plan_pdf):
         data = (tmp_path / "out" / "p" / name).read_bytes()
         assert rec == {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
     shutil.rmtree(tmp_path / "out")
+
+
+def test_out_that_is_a_file_or_holds_foreign_names(tmp_path, plan_pdf):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "p.pdf").write_bytes(plan_pdf)
+    not_a_folder = tmp_path / "out.txt"
+    not_a_folder.write_text("user data", encoding="utf-8")
+    for command in ("batch", "extract"):
+        proc = _cli(command, raw, "--out", not_a_folder)
+        assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert not_a_folder.read_text(encoding="utf-8") == "user data"
+    out = tmp_path / "out"  # a folder of the user's that happens to hold `dataset/` and `runs.parquet`
+    (out / "dataset").mkdir(parents=True)
+    (out / "dataset" / "survey.csv").write_text("user data", encoding="utf-8")
+    (out / "runs.parquet").write_text("user data", encoding="utf-8")
+    proc = _cli("batch", raw, "--out", out)
+    assert proc.returncode == 2 and "runs.parquet exists and was not written by this tool" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    (out / "runs.parquet").unlink()
+    proc = _cli("batch", raw, "--out", out)
+    assert proc.returncode == 0 and "dataset not rebuilt" in proc.stderr, proc.stderr
+    assert (out / "dataset" / "survey.csv").read_text(encoding="utf-8") == "user data"
+    assert (out / "p" / "document.parquet").is_file()
