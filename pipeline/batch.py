@@ -52,7 +52,7 @@ import pyarrow.parquet as pq
 from core.errors import BadInputError
 from pipeline import __version__
 from pipeline.dataset import DATASET_DIR, build_dataset
-from pipeline.folders import NotOurs, assign_names, cleanup_temporaries, read_marker, remove_own, source_key, verify
+from pipeline.folders import NotOurs, assign_names, cleanup_temporaries, marker_source, read_marker, remove_own, source_key, verify
 from pipeline.schemas import SCHEMA_VERSION, TABLES
 from pipeline.settings import BatchSettings, Settings
 from pipeline.write import stage_fingerprints
@@ -577,7 +577,7 @@ def prune(out: Path, input_dirs: list[Path], keep: set[str]) -> list[str]:
         if d.name in keep or d.name.startswith(".") or d.name == DATASET_DIR or d.is_symlink() or not d.is_dir():
             continue
         marker = read_marker(d)
-        src = (marker or {}).get("source")
+        src = marker_source(d, marker) if marker is not None else None
         if marker is None or marker.get("kind") != "document" or not src:
             continue
         if str(Path(src).parent) in dirs and not os.path.lexists(src) and remove_own(out, d.name):

@@ -5,7 +5,7 @@
               (`...pdf`, a newline, an escape sequence, 250 bytes of Vietnamese); a second file whose name
               is taken (same stem in another folder, or a folder of someone else's) gets `<name>-<hash of
               its path>`. The hash is stable, so incremental runs find their folder again.
-    marker    every folder we write holds `.vnplan` (JSON: writer, kind, source path, file sizes and
+    marker    every folder we write holds `.vnplan` (JSON: writer, kind, source path relative to OUT, file sizes and
               hashes), written into the hidden temporary folder before it is renamed into place, so the
               folder and its marker appear together. Only a folder carrying our marker (or, from before
               markers, holding nothing but our table files) is ever replaced or removed, and only
@@ -86,8 +86,22 @@ def safe_name(stem: str) -> str:
 
 
 def source_key(path: str | Path) -> str:
-    """The recorded identity of an input file: its absolute, resolved path."""
+    """The identity of an input file: its absolute, resolved path."""
     return str(Path(path).resolve())
+
+
+def recorded_source(path: str | Path, out: Path) -> str:
+    """How a marker records its source: relative to OUT (`../raw/x.pdf`), so a clone elsewhere writes the
+    same bytes (DVC hashes the output folder)."""
+    return Path(os.path.relpath(source_key(path), out.resolve())).as_posix()
+
+
+def marker_source(folder: Path, marker: dict) -> str | None:
+    """The resolved absolute path of the PDF a document folder was made from (None: not recorded)."""
+    rel = marker.get("source")
+    if not rel:
+        return None
+    return os.path.normpath(os.path.join(folder.parent.resolve(), rel))
 
 
 def assign_names(paths: Iterable[Path], out: Path) -> dict[Path, str]:
@@ -122,8 +136,8 @@ def _clash(folder: Path, src: str) -> str | None:
         if is_ours(folder, "document"):
             return None  # written before markers existed: ours, and its source is not known
         return f"{folder} exists and was not written by this tool"
-    other = marker.get("source")
-    if marker.get("kind") == "document" and (other in (None, src) or not Path(other).exists()):
+    other = marker_source(folder, marker)
+    if marker.get("kind") == "document" and (other in (None, src) or not os.path.lexists(other)):
         return None  # this file's folder, or that of a file that is gone (moved or renamed)
     return f"{folder} holds the results of {other}"
 

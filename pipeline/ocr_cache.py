@@ -47,7 +47,7 @@ class OcrCache:
                 try:
                     d = json.loads(path.read_text(encoding="utf-8"))
                     page = OcrPage(page_no, width, height, d["skew"], [Rule(*r) for r in d["rules"]],
-                                   [_word(OcrWord, w) for w in d["words"]], d["seconds"])
+                                   [_word(OcrWord, w) for w in d["words"]])
                     self.hits += 1
                     self._report(page_no, True)
                     return page
@@ -69,7 +69,7 @@ class OcrCache:
                 pass
 
     def _store(self, path: Path, page) -> None:
-        data = {"skew": page.skew, "seconds": page.seconds,
+        data = {"skew": page.skew,  # not the seconds it took: the same page gives the same bytes
                 "rules": [[r.orientation, r.pos, r.start, r.end] for r in page.rules],
                 "words": [[w.x0, w.top, w.x1, w.bottom, w.text, w.conf, list(w.line)] for w in page.words]}
         try:

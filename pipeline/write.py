@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.assemble import Extraction
-from pipeline.folders import atomic_folder, safe_name, source_key
+from pipeline.folders import atomic_folder, recorded_source, safe_name
 from pipeline.schemas import SCHEMA_VERSION, TABLES
 
 # Which settings each part of the work depends on. OCR text (the expensive part) depends only on `read`
@@ -53,7 +53,7 @@ def write_extraction(extraction: Extraction, out_dir: str | Path, settings, sour
         recorded = json.loads(doc.get("settings_json") or "{}")
     except ValueError:
         recorded = {}
-    meta = {"doc_id": extraction.doc_id, "source": source_key(source) if source is not None else None,
+    meta = {"doc_id": extraction.doc_id, "source": recorded_source(source, Path(out_dir)) if source is not None else None,
             "pdf_sha256": doc.get("sha256"), "schema_version": SCHEMA_VERSION,
             "fingerprints": stage_fingerprints(recorded)}
     with atomic_folder(final, "document", meta) as tmp:
