@@ -406,3 +406,21 @@ def test_out_that_is_a_file_or_holds_foreign_names(tmp_path, plan_pdf):
     assert proc.returncode == 0 and "dataset not rebuilt" in proc.stderr, proc.stderr
     assert (out / "dataset" / "survey.csv").read_text(encoding="utf-8") == "user data"
     assert (out / "p" / "document.parquet").is_file()
+
+
+def test_folders_from_before_markers_are_ours_only_when_they_hold_nothing_else(tmp_path):
+    from pipeline.folders import is_ours, remove_own
+
+    old = tmp_path / "old"  # an extract written before markers existed: our table files only
+    old.mkdir()
+    for t in ("document", "activities"):
+        (old / f"{t}.parquet").write_bytes(b"PAR1")
+    mixed = tmp_path / "mixed"  # the same, plus a file of the user's
+    shutil.copytree(old, mixed)
+    (mixed / "notes.txt").write_text("user data", encoding="utf-8")
+    link = tmp_path / "link"
+    link.symlink_to(old)
+    assert is_ours(old, "document") and not is_ours(mixed, "document") and not is_ours(link, "document")
+    assert not remove_own(tmp_path, "mixed") and not remove_own(tmp_path, "link") and not remove_own(tmp_path, "..")
+    assert mixed.is_dir() and old.is_dir()
+    assert remove_own(tmp_path, "old") and not old.exists()
