@@ -213,10 +213,13 @@ def _group_mode(path: Path) -> None:
 
 
 @contextlib.contextmanager
-def atomic_folder(final: Path, kind: str, meta: dict | None = None, hash_files: bool = True) -> Iterator[Path]:
+def atomic_folder(final: Path, kind: str | None = None, meta: dict | None = None,
+                  hash_files: bool = True) -> Iterator[Path]:
     """Yield a hidden temporary folder beside `final`; on success our marker is written into it and it replaces
     `final` whole; on any error it is removed and `final` is left as it was. A `final` we did not write is
-    never replaced (NotOurs)."""
+    never replaced (NotOurs). `kind`: "document" or "dataset" (default: by the folder's name)."""
+    if kind is None:
+        kind = "dataset" if final.name == "dataset" else "document"
     final.parent.mkdir(parents=True, exist_ok=True)
     _direct_child(final.parent, final.name)
     if (final.exists() or final.is_symlink()) and not is_ours(final, kind):

@@ -17,6 +17,8 @@ import pyarrow.parquet as pq
 
 from pipeline.assemble import Extraction
 from pipeline.folders import atomic_folder, recorded_source, safe_name
+
+__all__ = ["atomic_folder", "extraction_to_arrow", "stage_fingerprints", "write_extraction"]  # atomic_folder: as before
 from pipeline.schemas import SCHEMA_VERSION, TABLES
 
 # Which settings each part of the work depends on. OCR text (the expensive part) depends only on `read`
