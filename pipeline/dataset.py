@@ -28,6 +28,7 @@ Written into a hidden temporary folder and renamed into place: readers see the o
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,8 +38,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from core.text import fold
+from pipeline.folders import atomic_folder, is_ours
 from pipeline.schemas import SCHEMA_VERSION, TABLES
-from pipeline.write import atomic_folder
 
 DATASET_DIR = "dataset"
 DUPLICATES_FILE = "duplicates.parquet"
@@ -52,6 +53,7 @@ PARTITION_FIELDS = {
 PLAN_KEY_FIELD = pa.field("plan_key", pa.string(), metadata={
     "doc": "plan identity: issuing body | number | issue date | title, folded (sha256:… when none is known)"})
 _UNSAFE = set('/\\%=:?*"<>|')
+log = logging.getLogger(__name__)
 
 DUPLICATES_SCHEMA = pa.schema([
     pa.field("doc_id", pa.string(), nullable=False, metadata={"doc": "the document left out of the dataset"}),
@@ -202,14 +204,14 @@ def document_folders(out: Path) -> list[Path]:
     """Per-document folders with a complete extract of the current schema version, by name."""
     folders = []
     for d in sorted(out.iterdir()):
-        if not d.is_dir() or d.name.startswith(".") or d.name == DATASET_DIR:
+        if not d.is_dir() or d.name.startswith(".") or d.name == DATASET_DIR or not is_ours(d, "document"):
             continue
         if not all((d / f"{t}.parquet").is_file() for t in TABLES):
             continue
         meta = pq.read_schema(d / "document.parquet").metadata or {}
         if meta.get(b"schema_version") != SCHEMA_VERSION.encode():
-            print(f"dataset: left out {d.name}: schema version {meta.get(b'schema_version')!r}, "
-                  f"not {SCHEMA_VERSION!r} (extract it again)", file=sys.stderr)
+            log.warning("dataset: left out %s: schema version %r, not %r (extract it again)",
+                        d.name, meta.get(b"schema_version"), SCHEMA_VERSION)
             continue
         folders.append(d)
     return folders
@@ -227,12 +229,8 @@ def _with_partition(table: pa.Table, name: str, doc: dict) -> pa.Table:
     return table.select(schema.names).cast(schema)
 
 
-def _say(text: str) -> None:
-    print(text, file=sys.stderr)
-
-
 def build_dataset(out: str | Path, compression: str = "zstd", duplicates: list[Duplicate] | None = None,
-                  log: Callable[[str], None] = _say) -> Path:
+                  log: Callable[[str], None] = log.warning) -> Path:
     """Rebuild OUT/dataset/ from the per-document folders; one line through `log` per duplicate left out.
     `duplicates`: the result of find_duplicates(out) when the caller already has it (e.g. for runs.parquet)."""
     out = Path(out)
@@ -243,7 +241,7 @@ def build_dataset(out: str | Path, compression: str = "zstd", duplicates: list[D
     left_out = {d.doc_id for d in dups}
     for dup in dups:
         log(f"duplicate {dup.detail}: left out of {final}")
-    with atomic_folder(final) as tmp:
+    with atomic_folder(final, "dataset", hash_files=False) as tmp:
         agencies: dict[tuple, dict] = {}
         for d in folders:
             if d.name in left_out:

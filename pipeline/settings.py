@@ -1,176 +1,197 @@
-"""One validated settings object per stage, mirrored key by key in params.yaml.
+"""One validated settings model per stage (pydantic v2), mirrored key by key in params.yaml.
 
-Each accepts None (defaults), a dict (from params.yaml) or an instance;
-an unknown key or an out-of-range value is a SettingsError naming it.
+Strict: an unknown key, a value of the wrong type (`"no"` for a boolean, `2.5` for a whole number,
+`high` for a number), a value out of range or not among the allowed words is a SettingsError whose
+message is ONE line naming every bad key. The CLI checks the settings before it reads any document
+or touches OUT, so a bad params.yaml never costs an earlier result.
+
+Each stage model accepts None (defaults), a dict (from params.yaml) or an instance: `ReadSettings.build(x)`.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from typing import Annotated, Any, Literal
 
 import yaml
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from core.errors import SettingsError
+from core.records import FIELDS
+
+Positive = Annotated[float, Field(gt=0)]
+Score = Annotated[float, Field(gt=0, le=100)]  # a rapidfuzz score
 
 
-class _Validated:
+def _ocr_lang(v: str) -> str:
+    if not re.fullmatch(r"[A-Za-z_]+(\+[A-Za-z_]+)*", v):
+        raise ValueError("must be Tesseract model names joined by '+', e.g. vie or vie+eng")
+    return v
+
+
+def _fields(v: list[str]) -> list[str]:
+    unknown = [f for f in v if f not in FIELDS]
+    if unknown:
+        raise ValueError(f"unknown field name(s) {unknown}; fields: {', '.join(FIELDS)}")
+    return v
+
+
+def _one_line(model: str, err: ValidationError) -> str:
+    parts = []
+    for e in err.errors(include_url=False):
+        where = ".".join(str(x) for x in (model, *e["loc"]))
+        msg = e["msg"].replace("Value error, ", "")
+        if e["type"] == "extra_forbidden":
+            parts.append(f"{where}: unknown key")
+        elif e["type"] == "model_type" or e["type"] == "dict_type":
+            parts.append(f"{where}: expected a mapping, got {type(e['input']).__name__}")
+        else:
+            parts.append(f"{where}: {msg} (got {e['input']!r})")
+    return "; ".join(parts)
+
+
+class _Stage(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, validate_assignment=True, frozen=False)
+
     @classmethod
-    def build(cls, value=None):
+    def build(cls, value: Any = None, name: str | None = None):
+        """`name`: how messages call this stage (its params.yaml key; default the class name)."""
+        name = name or cls.__name__
         if value is None:
             return cls()
         if isinstance(value, cls):
             return value
         if not isinstance(value, dict):
-            raise SettingsError(f"{cls.__name__}: expected a mapping, got {type(value).__name__}")
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(value) - known)
-        if unknown:
-            raise SettingsError(f"{cls.__name__}: unknown key(s) {unknown}; known: {sorted(known)}")
-        return cls(**value)
+            raise SettingsError(f"{name}: expected a mapping, got {type(value).__name__}")
+        try:
+            return cls.model_validate(value)
+        except ValidationError as e:
+            known = ", ".join(cls.model_fields)
+            msg = _one_line(name, e)
+            raise SettingsError(msg + (f" (known keys: {known})" if "unknown key" in msg else "")) from None
 
-    def _positive(self, *names: str) -> None:
-        for n in names:
-            v = getattr(self, n)
-            if not isinstance(v, (int, float)) or v <= 0:
-                raise SettingsError(f"{type(self).__name__}.{n} must be a positive number, got {v!r}")
+    def replace(self, **changes: Any):
+        """A copy with some values changed, validated like a params file (SettingsError when bad)."""
+        return type(self).build({**self.model_dump(), **changes})
 
 
-@dataclass
-class ReadSettings(_Validated):
+class ReadSettings(_Stage):
     """Stage `read`: PDF pages → ruled-table grids."""
-    engine: str = "pdfium"  # pdfium (fast) | pdfplumber (independent second reading)
-    max_rule_thickness: float = 2.5  # pt: a filled shape thinner than this is a rule
-    min_rule_length: float = 2.0  # pt
-    snap_tolerance: float = 1.5  # pt: rule positions closer than this are the same line
-    join_tolerance: float = 2.0  # pt: collinear segments with a gap up to this are joined
-    cell_inset: float = 1.0  # pt: text is read this far inside the cell's rules
-    min_columns: int = 4  # fewer ruled columns than this is not a plan table
+    engine: Literal["pdfium", "pdfplumber"] = "pdfium"  # pdfium (fast) | pdfplumber (independent second reading)
+    max_rule_thickness: Positive = 2.5  # pt: a filled shape thinner than this is a rule
+    min_rule_length: Positive = 2.0  # pt
+    snap_tolerance: Positive = 1.5  # pt: rule positions closer than this are the same line
+    join_tolerance: Positive = 2.0  # pt: collinear segments with a gap up to this are joined
+    cell_inset: Annotated[float, Field(ge=0)] = 1.0  # pt: text is read this far inside the cell's rules
+    min_columns: Annotated[int, Field(gt=0)] = 4  # fewer ruled columns than this is not a plan table
     # Scanned pages (extractors/ocr.py). A page goes through OCR when it has no usable text layer
     # (no characters but an image, or garbage: see extractors/ocr_route.py).
-    ocr: str = "auto"  # off (such a page is an error) | auto (OCR such pages) | force (OCR every page)
-    ocr_dpi: int = 300  # render scanned pages at this resolution for ruling lines and Tesseract
-    ocr_lang: str = "vie"  # Tesseract model(s), e.g. "vie" or "vie+eng"
-    ocr_workers: int = 2  # pages read at once (threads, one tesseract process each); 0 = one per core
-    ocr_line_scale: float = 40.0  # shortest ruling line found in an image = shorter page side / this
+    ocr: Literal["off", "auto", "force"] = "auto"  # off (such a page is an error) | auto | force (every page)
+    ocr_dpi: Annotated[int, Field(ge=100, le=600)] = 300  # render scanned pages at this resolution
+    ocr_lang: Annotated[str, AfterValidator(_ocr_lang)] = "vie"  # Tesseract model(s), e.g. "vie" or "vie+eng"
+    ocr_workers: Annotated[int, Field(ge=0, le=64)] = 2  # pages read at once (threads); 0 = one per core
+    ocr_line_scale: Positive = 40.0  # shortest ruling line found in an image = shorter page side / this
     ocr_correct: bool = True  # Vietnamese post-correction of OCR text (normalizers/ocr_correct.py)
-    max_render_pixels: int = 40_000_000  # a page is rendered at a lower dpi (with a warning) rather than larger
-
-    def __post_init__(self):
-        if self.engine not in {"pdfium", "pdfplumber"}:
-            raise SettingsError(f"ReadSettings.engine must be pdfium|pdfplumber, got {self.engine!r}")
-        self._positive("max_rule_thickness", "min_rule_length", "snap_tolerance", "join_tolerance", "min_columns")
-        if self.cell_inset < 0:
-            raise SettingsError(f"ReadSettings.cell_inset must be >= 0, got {self.cell_inset!r}")
-        if self.ocr not in {"off", "auto", "force"}:
-            raise SettingsError(f"ReadSettings.ocr must be off|auto|force, got {self.ocr!r}")
-        if not isinstance(self.ocr_dpi, int) or isinstance(self.ocr_dpi, bool) or not 100 <= self.ocr_dpi <= 600:
-            raise SettingsError(f"ReadSettings.ocr_dpi must be a whole number from 100 to 600, got {self.ocr_dpi!r}")
-        if not isinstance(self.ocr_lang, str) or not re.fullmatch(r"[A-Za-z_]+(\+[A-Za-z_]+)*", self.ocr_lang):
-            raise SettingsError(f"ReadSettings.ocr_lang must be Tesseract model names joined by '+', got {self.ocr_lang!r}")
-        if not isinstance(self.ocr_workers, int) or isinstance(self.ocr_workers, bool) or not 0 <= self.ocr_workers <= 64:
-            raise SettingsError(f"ReadSettings.ocr_workers must be a whole number from 0 to 64, got {self.ocr_workers!r}")
-        self._positive("ocr_line_scale")
-        if not isinstance(self.ocr_correct, bool):
-            raise SettingsError(f"ReadSettings.ocr_correct must be true or false, got {self.ocr_correct!r}")
+    max_render_pixels: Annotated[int, Field(ge=1_000_000)] = 40_000_000  # a page is rendered at a lower dpi (with a warning) rather than larger
 
 
-@dataclass
-class LocateSettings(_Validated):
+class LocateSettings(_Stage):
     """Stage `locate`: find appendix pages by their header; map columns to fields."""
-    min_similarity: float = 86.0  # rapidfuzz ratio (0-100) for a header label to match the vocabulary
-    min_fields: int = 4  # a header must name at least this many canonical fields
-    required_fields: list[str] = field(default_factory=lambda: ["stt", "lead"])
-    max_header_rows: int = 3  # header may be stacked over this many grid rows
-    column_tolerance: float = 4.0  # pt: a page without header continues the table if its columns match
-
-    def __post_init__(self):
-        self._positive("min_similarity", "min_fields", "max_header_rows", "column_tolerance")
-        if self.min_similarity > 100:
-            raise SettingsError(f"LocateSettings.min_similarity must be <= 100, got {self.min_similarity!r}")
+    min_similarity: Score = 86.0  # rapidfuzz ratio (0-100) for a header label to match the vocabulary
+    min_fields: Annotated[int, Field(gt=0)] = 4  # a header must name at least this many canonical fields
+    required_fields: Annotated[list[str], AfterValidator(_fields)] = Field(default_factory=lambda: ["stt", "lead"])
+    max_header_rows: Annotated[int, Field(gt=0)] = 3  # header may be stacked over this many grid rows
+    column_tolerance: Positive = 4.0  # pt: a page without header continues the table if its columns match
 
 
-@dataclass
-class StitchSettings(_Validated):
+class StitchSettings(_Stage):
     """Stage `stitch`: page-break decisions and merged-cell fill-down."""
     threshold: float = 0.0  # evidence score above this → the first row continues the row above
     use_word_segmentation: bool = True  # underthesea: does the join form one word ("Thường" + "xuyên")?
-    word_segmentation_margin: float = 3.0  # consult word segmentation only when |score| is below this
-    gap_lines_new_row: float = 1.5  # table ends this many text lines above the page's lowest table bottom → row ended
-
-    def __post_init__(self):
-        self._positive("gap_lines_new_row", "word_segmentation_margin")
+    word_segmentation_margin: Positive = 3.0  # consult word segmentation only when |score| is below this
+    gap_lines_new_row: Positive = 1.5  # table ends this many text lines above the page's lowest table bottom → row ended
 
 
-@dataclass
-class NormalizeSettings(_Validated):
+class NormalizeSettings(_Stage):
     """Stage `normalize`: agencies against the registry, deadlines through the grammar."""
-    agency_min_score: float = 88.0  # rapidfuzz score (0-100) a mention needs to match a registry name fuzzily
-
-    def __post_init__(self):
-        self._positive("agency_min_score")
-        if self.agency_min_score > 100:
-            raise SettingsError(f"NormalizeSettings.agency_min_score must be <= 100, got {self.agency_min_score!r}")
+    agency_min_score: Score = 88.0  # rapidfuzz score (0-100) a mention needs to match a registry name fuzzily
 
 
-@dataclass
-class WriteSettings(_Validated):
+class WriteSettings(_Stage):
     """Stage `write`: Parquet output."""
-    compression: str = "zstd"
-
-    def __post_init__(self):
-        if self.compression not in {"zstd", "snappy", "gzip", "none"}:
-            raise SettingsError(f"WriteSettings.compression must be zstd|snappy|gzip|none, got {self.compression!r}")
+    compression: Literal["zstd", "snappy", "gzip", "none"] = "zstd"
 
 
-@dataclass
-class BatchSettings(_Validated):
+class BatchSettings(_Stage):
     """`python -m pipeline batch`: worker pool, per-document limits, combined dataset.
 
     Not part of what an extraction depends on: changing these never re-extracts an unchanged PDF
     (except that earlier failures are retried when a limit changes)."""
-    workers: int = 0  # worker processes; 0 = one per CPU core
-    executor: str = "local"  # local (process pool of our own) | dask (distributed; --scheduler ADDRESS)
+    workers: Annotated[int, Field(ge=0, le=256)] = 0  # worker processes; 0 = one per CPU core
+    executor: Literal["local", "dask"] = "local"  # local (process pool of our own) | dask (--scheduler ADDRESS)
     scheduler: str = ""  # dask scheduler address; empty = a LocalCluster with `workers` workers
-    max_seconds_per_document: float = 300.0  # wall-clock; the worker process is killed after this
-    max_memory_mb_per_document: int = 2048  # address space a worker may add on top of its start size (RLIMIT_AS)
-    max_pages: int = 2000  # a PDF with more pages is recorded as failed without being read
-    prune: bool = True  # remove OUT/<stem>/ of PDFs no longer in the input folder
+    max_seconds_per_document: Positive = 300.0  # wall-clock; the worker process is killed after this
+    max_memory_mb_per_document: Annotated[int, Field(gt=0)] = 2048  # address space a worker may add (RLIMIT_AS)
+    max_pages: Annotated[int, Field(gt=0)] = 2000  # a PDF with more pages is recorded as failed without being read
+    prune: bool = True  # remove OUT/<doc>/ of PDFs this input folder once produced and no longer holds
     dataset: bool = True  # rebuild OUT/dataset/<table>/province=…/plan_year=…/ after the batch
 
-    def __post_init__(self):
-        if not isinstance(self.workers, int) or isinstance(self.workers, bool) or self.workers < 0:
-            raise SettingsError(f"BatchSettings.workers must be an integer >= 0, got {self.workers!r}")
-        if self.executor not in {"local", "dask"}:
-            raise SettingsError(f"BatchSettings.executor must be local|dask, got {self.executor!r}")
-        if not isinstance(self.scheduler, str):
-            raise SettingsError(f"BatchSettings.scheduler must be a string, got {self.scheduler!r}")
-        self._positive("max_seconds_per_document", "max_memory_mb_per_document", "max_pages")
+
+_STAGES: dict[str, type[_Stage]] = {"read": ReadSettings, "locate": LocateSettings, "stitch": StitchSettings,
+                                    "normalize": NormalizeSettings, "write": WriteSettings, "batch": BatchSettings}
 
 
-@dataclass
-class Settings:
-    read: ReadSettings = field(default_factory=ReadSettings)
-    locate: LocateSettings = field(default_factory=LocateSettings)
-    stitch: StitchSettings = field(default_factory=StitchSettings)
-    normalize: NormalizeSettings = field(default_factory=NormalizeSettings)
-    write: WriteSettings = field(default_factory=WriteSettings)
-    batch: BatchSettings = field(default_factory=BatchSettings)
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    read: ReadSettings = Field(default_factory=ReadSettings)
+    locate: LocateSettings = Field(default_factory=LocateSettings)
+    stitch: StitchSettings = Field(default_factory=StitchSettings)
+    normalize: NormalizeSettings = Field(default_factory=NormalizeSettings)
+    write: WriteSettings = Field(default_factory=WriteSettings)
+    batch: BatchSettings = Field(default_factory=BatchSettings)
 
     @classmethod
-    def build(cls, value: dict | None = None) -> Settings:
-        value = value or {}
-        known = {f.name: f for f in fields(cls)}
-        unknown = sorted(set(value) - set(known))
+    def build(cls, value: Any = None) -> Settings:
+        if value is None:
+            value = {}
+        if not isinstance(value, dict):
+            raise SettingsError(f"params: expected a mapping of stages ({', '.join(_STAGES)}), "
+                                f"got {type(value).__name__}")
+        unknown = sorted(str(k) for k in set(value) - set(_STAGES))
         if unknown:
-            raise SettingsError(f"params: unknown stage(s) {unknown}; known: {sorted(known)}")
-        parts = {name: f.default_factory().build(value.get(name)) for name, f in known.items()}  # type: ignore[misc]
+            raise SettingsError(f"params: unknown stage(s) {unknown}; known: {sorted(_STAGES)}")
+        errors, parts = [], {}
+        for name, model in _STAGES.items():
+            try:
+                parts[name] = model.build(value.get(name), name)
+            except SettingsError as e:
+                errors.append(str(e))
+        if errors:
+            raise SettingsError("; ".join(errors))
         return cls(**parts)
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> Settings:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        """Read and check a params file; every problem (missing, not UTF-8, bad YAML, not a mapping,
+        bad values) is one SettingsError line."""
+        p = Path(path)
+        try:
+            raw = p.read_bytes()
+        except OSError as e:
+            raise SettingsError(f"cannot read it: {e.strerror or e}") from None
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise SettingsError(f"not UTF-8 text (byte {e.start})") from None
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as e:
+            mark = getattr(e, "problem_mark", None)
+            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+            problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+            raise SettingsError(f"YAML syntax error{where}: {problem}") from None
         return cls.build(data)
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        return self.model_dump(mode="json")

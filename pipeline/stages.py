@@ -54,6 +54,7 @@ class DocumentRun:
     folder: Path | None = None  # the written document folder
     timings: dict[str, float] = field(default_factory=dict)  # stage → seconds
     errors: list[ErrorItem] = field(default_factory=list)
+    doc_id: str | None = None  # document key and folder name; None: the file's stem (pipeline/folders.py)
 
     def need(self, value, what: str):
         if value is None:
@@ -92,7 +93,7 @@ def _normalize(run: DocumentRun) -> None:
 def _assemble(run: DocumentRun) -> None:
     doc = run.need(run.doc, "the opened PDF")
     run.extraction = stitched_to_extraction(
-        run.path.stem, run.path.name, doc.sha256, doc.size_bytes, doc.page_count, run.grids, run.tables,
+        run.doc_id or run.path.stem, run.path.name, doc.sha256, doc.size_bytes, doc.page_count, run.grids, run.tables,
         run.need(run.stitched, "the stitched table"), run.need(run.body, "the body records"),
         run.need(run.normalized, "the normalized table"), run.settings)
 
@@ -123,7 +124,8 @@ def _check(run: DocumentRun) -> None:
 
 def _write(run: DocumentRun) -> None:
     if run.out_dir is not None:
-        run.folder = write_extraction(run.need(run.extraction, "the extraction"), run.out_dir, run.settings.write)
+        run.folder = write_extraction(run.need(run.extraction, "the extraction"), run.out_dir, run.settings.write,
+                                      source=run.path)
 
 
 @dataclass(frozen=True)
@@ -147,13 +149,13 @@ STAGE_NAMES = tuple(s.name for s in STAGES)
 
 
 def run_stages(path: str | Path, settings: Settings, out_dir: str | Path | None = None,
-               until: str | None = None) -> DocumentRun:
+               until: str | None = None, doc_id: str | None = None) -> DocumentRun:
     """Walk STAGES over one PDF (up to and including `until`), timing each; the PDF is closed at the end.
 
     Bad input raises `core.errors.BadInputError` from the stage that found it."""
     if until is not None and until not in STAGE_NAMES:
         raise ValueError(f"unknown stage {until!r}; stages: {', '.join(STAGE_NAMES)}")
-    run = DocumentRun(Path(path), settings, Path(out_dir) if out_dir is not None else None)
+    run = DocumentRun(Path(path), settings, Path(out_dir) if out_dir is not None else None, doc_id=doc_id)
     try:
         for stage in STAGES:
             t0 = time.perf_counter()
@@ -172,6 +174,7 @@ def extract(path: str | Path, settings: Settings) -> Extraction:
     return run.need(run.extraction, "the extraction")
 
 
-def extract_to_parquet(path: str | Path, out_dir: str | Path, settings: Settings) -> tuple[Extraction, Path]:
-    run = run_stages(path, settings, out_dir=out_dir)
+def extract_to_parquet(path: str | Path, out_dir: str | Path, settings: Settings,
+                       doc_id: str | None = None) -> tuple[Extraction, Path]:
+    run = run_stages(path, settings, out_dir=out_dir, doc_id=doc_id)
     return run.need(run.extraction, "the extraction"), run.need(run.folder, "the written folder")

@@ -13,6 +13,7 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
 
+from pipeline.folders import LOCK_FILE, MARKER
 from pipeline.schemas import TABLES
 from tests.factory import random_plan, render_plan
 from tests.factory.fonts import register_fonts
@@ -129,8 +130,9 @@ def test_batch_keeps_good_results_and_fails_overall(batch):
     cases, out, proc = batch
     assert proc.returncode == 1
     assert f"{len(cases)} of {len(cases) + 1} file(s) failed" in proc.stderr
-    assert sorted(p.name for p in (out / "good").iterdir()) == sorted(f"{t}.parquet" for t in TABLES)
-    assert not [p for p in out.iterdir() if p.name.startswith(".")], "no temporary folders may remain"
+    assert sorted(p.name for p in (out / "good").iterdir()) == sorted([f"{t}.parquet" for t in TABLES] + [MARKER])
+    assert not [p for p in out.iterdir() if p.name.startswith(".") and p.name not in (LOCK_FILE, ".cache")], \
+        "no temporary folders may remain"
 
 
 def test_single_bad_file_exit_code(tmp_path):
@@ -162,7 +164,7 @@ def test_failed_write_leaves_nothing(tmp_path, monkeypatch):
     out = tmp_path / "out"
     with pytest.raises(OSError):
         extract_to_parquet(good, out, Settings())
-    assert list(out.iterdir()) == []
+    assert list(out.iterdir()) == []  # not even the folder's marker
 
 
 def test_scanned_page_with_ocr_off_is_a_clear_error(tmp_path):

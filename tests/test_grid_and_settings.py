@@ -73,6 +73,12 @@ def test_params_yaml_mirrors_settings():
     {"read": {"snap_tolerance": -1}},
     {"locate": {"min_similarity": 120}},
     {"write": {"compression": "lz77"}},
+    {"stitch": {"threshold": "high"}},  # the reliability issue's cases: wrong type,
+    {"locate": {"max_header_rows": 2.5}},  # a fraction for a whole number,
+    {"stitch": {"use_word_segmentation": "no"}},  # the string "no" (which bool() reads as true),
+    {"locate": {"required_fields": "stt"}},  # a string for a list (each letter would be a field),
+    {"locate": {"required_fields": ["stt", "chủ trì"]}},  # a field that does not exist
+    {"batch": {"prune": "false"}},
 ])
 def test_bad_settings_are_rejected(bad):
     with pytest.raises(SettingsError):

@@ -6,7 +6,6 @@ through pipeline.stages.extract against the seed's ground truth.
 """
 from __future__ import annotations
 
-import dataclasses
 import io
 from datetime import date
 
@@ -385,7 +384,7 @@ def _lead_ids(extraction) -> dict[tuple, tuple]:
 
 def test_settings_dataclass_replace_keeps_validation():
     with pytest.raises(SettingsError):
-        dataclasses.replace(READ, ocr="sometimes")
+        READ.replace(ocr="sometimes")  # settings are pydantic models now (pipeline/settings.py)
 
 
 @pytest.mark.slow

@@ -165,7 +165,7 @@ def test_unmatched_unknown_and_escaping(extracted, tmp_path):
         rows[0]["activity_text"] = hostile
 
     def mentions(rows):
-        rows[0]["agency_id"] = None
+        rows[0]["agency_id"], rows[0]["mention_kind"] = None, "unmatched"
         rows[0]["mention_text"] = "Sở <Không Có>"
 
     _rewrite(folder, "activities", acts)
