@@ -14,7 +14,8 @@ rules:
     a section or straight through, sub-numbers 1.1, 1.2… under their task;
   * the last appendix page does not end mid-row at the end of the file (a cut-off file);
   * every page object in the file was reachable (PDFium repairs a broken page tree by leaving
-    pages out, silently).
+    pages out, silently), and every compressed stream decodes to its end (a damaged content
+    stream is drawn up to the damage: a table that stops halfway looks complete).
 """
 from __future__ import annotations
 
@@ -201,8 +202,17 @@ def _section_breaks(stitched: StitchedTable, scheme) -> list[ErrorItem]:
     return errors
 
 
+def check_streams(damaged: list[int]) -> list[ErrorItem]:
+    if not damaged:
+        return []
+    shown = ", ".join(map(str, damaged[:10])) + (" …" if len(damaged) > 10 else "")
+    return [_error(f"{len(damaged)} compressed stream(s) of the file cannot be decoded to their end (objects {shown}): "
+                   "text or ruling lines drawn by them may be missing")]
+
+
 def check_table(grids: list[PageGrid], tables: list[PageTable], stitched: StitchedTable, page_count: int,
-                page_objects: int = 0) -> list[ErrorItem]:
+                page_objects: int = 0, damaged: list[int] | None = None) -> list[ErrorItem]:
     """Every completeness check, in document order of what they describe."""
-    return (check_page_objects(page_objects, page_count) + check_pages(tables, grids, page_count)
+    return (check_page_objects(page_objects, page_count) + check_streams(damaged or [])
+            + check_pages(tables, grids, page_count)
             + check_placement(tables, stitched) + check_numbering(stitched))

@@ -92,7 +92,7 @@ class ReadSettings(_Stage):
     ocr_workers: Annotated[int, Field(ge=0, le=64)] = 2  # pages read at once (threads); 0 = one per core
     ocr_line_scale: Positive = 40.0  # shortest ruling line found in an image = shorter page side / this
     ocr_correct: bool = True  # Vietnamese post-correction of OCR text (normalizers/ocr_correct.py)
-    max_render_pixels: Annotated[int, Field(ge=1_000_000)] = 40_000_000  # a page is rendered at a lower dpi (with a warning) rather than larger
+    max_render_pixels: Annotated[int, Field(ge=1_000_000)] = 40_000_000  # larger pages: rendered at a lower dpi, a warning
 
 
 class LocateSettings(_Stage):

@@ -115,10 +115,31 @@ def test_pages_lost_from_a_damaged_page_tree_make_the_document_partial(tmp_path,
 
 
 def test_page_objects_are_counted_once_and_pages_trees_are_not_pages():
-    from extractors.page_objects import count_page_objects
+    from extractors.file_integrity import count_page_objects
 
     data = (b"%PDF-1.4\n1 0 obj << /Type /Pages /Kids [2 0 R 3 0 R] /Count 2 >> endobj\n"
             b"2 0 obj << /Type /Page /Parent 1 0 R >> endobj\n3 0 obj <</Type/Page/Parent 1 0 R>> endobj\n"
             b"2 0 obj << /Type /Page /Parent 1 0 R /Rotate 90 >> endobj\n"  # an incremental update of page 2
             b"4 0 obj << /Length 20 >> stream\n/Type /Page inside a stream\nendstream endobj\n%%EOF")
     assert count_page_objects(data) == 2
+
+
+def test_damaged_compressed_streams_are_found_and_plain_ones_pass():
+    import base64
+    import zlib
+
+    from extractors.file_integrity import damaged_streams
+
+    content = zlib.compress(b"BT /F1 12 Tf (Nhiem vu) Tj ET" * 20)
+    a85 = b"<~" + base64.a85encode(content) + b"~>"
+
+    def obj(n: int, filters: bytes, payload: bytes) -> bytes:
+        return b"%d 0 obj << /Length %d /Filter %s >> stream\n" % (n, len(payload), filters) + payload + b"\nendstream endobj\n"
+
+    good = b"%PDF-1.4\n" + obj(1, b"/FlateDecode", content) + obj(2, b"[/ASCII85Decode /FlateDecode]", a85) + \
+        obj(3, b"/DCTDecode", b"\xff\xd8 not judged")
+    assert damaged_streams(good) == []
+    cut = b"%PDF-1.4\n" + obj(1, b"/FlateDecode", content[: len(content) // 2])
+    doubled = b"%PDF-1.4\n" + obj(2, b"[/ASCII85Decode /FlateDecode]", a85[:40] + a85[20:])
+    assert damaged_streams(cut) == [1] and damaged_streams(doubled) == [2]
+    assert damaged_streams(b"/Encrypt " + cut) == []  # encrypted streams are not ours to decode
