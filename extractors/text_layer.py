@@ -80,7 +80,9 @@ class _FrameChars:
 class _PdfiumText:
     """Text inside boxes of one page, from PDFium's text page (reading-frame boxes in, page space inside)."""
 
-    def __init__(self, textpage, frame: PageFrame):
+    def __init__(self, textpage, frame: PageFrame | float):
+        if not isinstance(frame, PageFrame):  # a page height: an upright page with its origin at 0, 0
+            frame = PageFrame(0, 0.0, 0.0, 0.0, float(frame))
         self.tp, self.frame = textpage, frame
         self._runs: list[tuple[float, float, float, float]] | None = None  # text runs in the frame, read when asked
         # Lines across page-space y (see _FrameChars); otherwise PDFium's own (faster) reading.
@@ -186,25 +188,38 @@ def _plumber_turn(page) -> str | None:
 
 def pdfplumber_to_grids(doc: OpenedPdf, settings) -> list[PageGrid]:
     import pdfplumber  # only this engine needs it; importing it costs ~80 ms of start-up
+    from pdfminer.psexceptions import PSException
+    from pdfplumber.utils.exceptions import PdfminerException
 
     grids: list[PageGrid] = []
-    with pdfplumber.open(doc.path) as pdf:
-        for index, page in enumerate(pdf.pages):
-            if not page.chars and page.images:
-                raise _no_text_layer(doc, index + 1, "the pdfplumber engine does not OCR (use read.engine: pdfium)")
-            rules: list[Rule] = []
-            for e in page.edges:
-                if e["orientation"] == "h" and e["x1"] - e["x0"] >= settings.min_rule_length:
-                    rules.append(Rule("h", e["top"], e["x0"], e["x1"]))
-                elif e["orientation"] == "v" and e["bottom"] - e["top"] >= settings.min_rule_length:
-                    rules.append(Rule("v", e["x0"], e["top"], e["bottom"]))
-            if rules:
-                turned = _plumber_turn(page)
-                if turned:
-                    raise BadInputError(doc.path.name, f"{turned}: the pdfplumber engine reads only upright, "
-                                                       "unrotated pages (use read.engine: pdfium)", index + 1)
-                grids.extend(rules_to_grids(index + 1, float(page.width), float(page.height), rules, _PlumberText(page), settings))
+    page_no = None
+    try:
+        with pdfplumber.open(doc.path) as pdf:
+            for index, page in enumerate(pdf.pages):
+                page_no = index + 1
+                grids.extend(_plumber_page_grids(doc, page, page_no, settings))
+    except (PSException, PdfminerException) as e:  # a structure pdfminer cannot parse: bad input
+        where = "the page" if page_no else "the file"
+        raise BadInputError(doc.path.name, f"pdfminer cannot read {where} ({type(e).__name__}: {e})", page_no) from None
     return grids
+
+
+def _plumber_page_grids(doc: OpenedPdf, page, page_no: int, settings) -> list[PageGrid]:
+    if not page.chars and page.images:
+        raise _no_text_layer(doc, page_no, "the pdfplumber engine does not OCR (use read.engine: pdfium)")
+    rules: list[Rule] = []
+    for e in page.edges:
+        if e["orientation"] == "h" and e["x1"] - e["x0"] >= settings.min_rule_length:
+            rules.append(Rule("h", e["top"], e["x0"], e["x1"]))
+        elif e["orientation"] == "v" and e["bottom"] - e["top"] >= settings.min_rule_length:
+            rules.append(Rule("v", e["x0"], e["top"], e["bottom"]))
+    if not rules:
+        return []
+    turned = _plumber_turn(page)
+    if turned:
+        raise BadInputError(doc.path.name, f"{turned}: the pdfplumber engine reads only upright, "
+                                           "unrotated pages (use read.engine: pdfium)", page_no)
+    return rules_to_grids(page_no, float(page.width), float(page.height), rules, _PlumberText(page), settings)
 
 
 ENGINES = {"pdfium": pdfium_to_grids, "pdfplumber": pdfplumber_to_grids}
