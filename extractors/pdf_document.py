@@ -203,35 +203,46 @@ class PageFrame:
         return min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)
 
 
-def text_rotation(textpage: pdfium.PdfTextPage) -> int | None:
-    """The clockwise turn (0/90/180/270) that makes most of the page's text upright; None: no text.
+def char_rotation(textpage: pdfium.PdfTextPage, index: int) -> int | None:
+    """The clockwise turn (0/90/180/270) that makes character `index` upright; None: a space, a
+    generated character, or text at another angle (a diagonal watermark).
 
-    FPDFText_GetCharAngle is measured in page space (it ignores /Rotate), clockwise; text at other
-    angles (a diagonal watermark) does not vote."""
-    n = textpage.count_chars()
-    if n <= 0:
-        return None
+    FPDFText_GetCharAngle is measured in page space (it ignores /Rotate), clockwise."""
     raw = textpage.raw
-    votes: Counter[int] = Counter()
-    for i in range(0, n, max(1, n // _ANGLE_SAMPLES)):
-        if pdfium_c.FPDFText_IsGenerated(raw, i) == 1 or pdfium_c.FPDFText_GetUnicode(raw, i) <= 32:
-            continue
-        a = pdfium_c.FPDFText_GetCharAngle(raw, i)
-        if a < 0:
-            continue
-        deg = math.degrees(a) % 360
-        q = int(round(deg / 90)) % 4 * 90
-        if abs((deg - q + 180) % 360 - 180) <= 5:
-            votes[q] += 1
-    if not votes:
+    if pdfium_c.FPDFText_IsGenerated(raw, index) == 1 or pdfium_c.FPDFText_GetUnicode(raw, index) <= 32:
         return None
-    angle = votes.most_common(1)[0][0]
-    return (360 - angle) % 360
+    a = pdfium_c.FPDFText_GetCharAngle(raw, index)
+    if a < 0:
+        return None
+    deg = math.degrees(a) % 360
+    q = int(round(deg / 90)) % 4 * 90
+    if abs((deg - q + 180) % 360 - 180) > 5:
+        return None
+    return (360 - q) % 360
+
+
+def text_rotations(textpage: pdfium.PdfTextPage) -> Counter[int]:
+    """Votes (sampled characters) for each turn that makes the page's text upright."""
+    n = textpage.count_chars()
+    votes: Counter[int] = Counter()
+    for i in range(0, max(n, 0), max(1, n // _ANGLE_SAMPLES)):
+        r = char_rotation(textpage, i)
+        if r is not None:
+            votes[r] += 1
+    return votes
+
+
+def text_rotation(textpage: pdfium.PdfTextPage) -> int | None:
+    """The turn that makes most of the page's text upright; None: no text."""
+    votes = text_rotations(textpage)
+    return votes.most_common(1)[0][0] if votes else None
 
 
 @contextmanager
-def read_page(doc: OpenedPdf, index: int) -> Iterator[tuple[pdfium.PdfPage, pdfium.PdfTextPage, PageFrame]]:
-    """Page `index` (0-based), its text page and its reading frame.
+def read_page(doc: OpenedPdf, index: int,
+              rotation: int | None = None) -> Iterator[tuple[pdfium.PdfPage, pdfium.PdfTextPage, PageFrame]]:
+    """Page `index` (0-based), its text page and its reading frame (`rotation`: that turn instead
+    of the one most of its text asks for).
 
     PDFium orders the text page's characters (and breaks its lines) as the page is displayed, so
     when the text is not upright as displayed, the page's rotation is set (in memory, for the time
@@ -243,7 +254,8 @@ def read_page(doc: OpenedPdf, index: int) -> Iterator[tuple[pdfium.PdfPage, pdfi
     turned = False
     try:
         textpage = load_textpage(doc, page, index)
-        rotation = text_rotation(textpage)
+        if rotation is None:
+            rotation = text_rotation(textpage)
         if rotation is None:
             rotation = own  # no text to go by: as displayed
         elif rotation != own:
