@@ -37,7 +37,7 @@ _HEAD_WINDOW = 1024
 # PDF structure after the last %%EOF means a later revision was cut off (not junk appended).
 _STRUCTURE = re.compile(rb"\d+\s+\d+\s+obj\b|\bendobj\b|\bstartxref\b|\btrailer\b|\bxref\b")
 # Characters looked at to find the direction of a page's text (spread over the page).
-_ANGLE_SAMPLES = 400
+_ANGLE_SAMPLES = 150
 _KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO, named pipe"), (stat.S_ISSOCK, "a socket"),
           (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
 
@@ -163,6 +163,8 @@ class PageFrame:
     y0: float
     x1: float
     y1: float
+    # Sampled characters per turn that makes them upright (text_rotations), as (turn, count).
+    votes: tuple[tuple[int, int], ...] = field(default=(), compare=False)
 
     @property
     def width(self) -> float:
@@ -254,8 +256,9 @@ def read_page(doc: OpenedPdf, index: int,
     turned = False
     try:
         textpage = load_textpage(doc, page, index)
-        if rotation is None:
-            rotation = text_rotation(textpage)
+        votes = text_rotations(textpage)
+        if rotation is None and votes:
+            rotation = votes.most_common(1)[0][0]
         if rotation is None:
             rotation = own  # no text to go by: as displayed
         elif rotation != own:
@@ -268,7 +271,7 @@ def read_page(doc: OpenedPdf, index: int,
         except pdfium.PdfiumError:
             left, bottom, right, top = page.get_mediabox()
         try:
-            yield page, textpage, PageFrame(rotation, left, bottom, right, top)
+            yield page, textpage, PageFrame(rotation, left, bottom, right, top, tuple(sorted(votes.items())))
         except pdfium.PdfiumError as e:  # a broken object on the page: bad input, not a bug
             raise BadInputError(doc.path.name, f"cannot read the page ({e})", index + 1) from None
     finally:

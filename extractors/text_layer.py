@@ -16,7 +16,7 @@ from core.errors import BadInputError
 from core.records import PageGrid, PageRoute, Rule
 from core.text import join_line_end_hyphens
 from extractors.grid import rules_to_grids
-from extractors.pdf_document import OpenedPdf, PageFrame, char_rotation, has_images, read_page, text_rotations
+from extractors.pdf_document import OpenedPdf, PageFrame, char_rotation, has_images, read_page
 from extractors.rules import page_to_rules
 
 
@@ -122,14 +122,12 @@ def _lowest(boxes, box) -> float | None:
 # A page's text at another angle than most of it is read in its own frame too when it is at least
 # this share of the sampled characters (a turned page number or margin note is not).
 _MIXED_SHARE = 0.15
-_MIXED_MIN_VOTES = 40
+_MIXED_MIN_VOTES = 15
 
 
-def _other_orientations(textpage, frame: PageFrame) -> list[int]:
-    votes = text_rotations(textpage)
-    total = sum(votes.values())
-    return sorted(r for r, v in votes.items()
-                  if r != frame.rotation and v >= max(_MIXED_MIN_VOTES, _MIXED_SHARE * total))
+def _other_orientations(frame: PageFrame) -> list[int]:
+    total = sum(v for _, v in frame.votes)
+    return sorted(r for r, v in frame.votes if r != frame.rotation and v >= max(_MIXED_MIN_VOTES, _MIXED_SHARE * total))
 
 
 def _upright_grids(textpage, frame: PageFrame, grids: list[PageGrid], keep_empty: bool = False) -> list[PageGrid]:
@@ -190,7 +188,7 @@ def pdfium_to_grids(doc: OpenedPdf, settings) -> list[PageGrid]:
                         doc.warn("read", _reduced(page, settings.ocr_dpi, dpi, settings.max_render_pixels), index + 1)
                     ocr_pages.append(pool.submit(gray, index + 1, page.get_width(), page.get_height(), dpi))
                 elif rules:
-                    mixed = _other_orientations(textpage, frame)
+                    mixed = _other_orientations(frame)
                     found = rules_to_grids(index + 1, frame.width, frame.height, rules, _PdfiumText(textpage, frame), settings)
                     grids.extend(_upright_grids(textpage, frame, found, keep_empty=True) if mixed else found)
             for rotation in mixed:
