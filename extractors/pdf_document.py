@@ -37,6 +37,8 @@ _HEAD_WINDOW = 1024
 # PDF structure after the last %%EOF means a later revision was cut off (not junk appended).
 _STRUCTURE = re.compile(rb"\d+\s+\d+\s+obj\b|\bendobj\b|\bstartxref\b|\btrailer\b|\bxref\b")
 # Characters looked at to find the direction of a page's text (spread over the page).
+_LAST_STARTXREF = re.compile(rb"startxref\s+(\d+)\s*$")
+_XREF_AT = re.compile(rb"\s*(?:xref\b|\d+\s+\d+\s+obj\b)")
 _ANGLE_SAMPLES = 150
 _KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO, named pipe"), (stat.S_ISSOCK, "a socket"),
           (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
@@ -91,12 +93,17 @@ def _read_regular_file(path: Path) -> bytes:
 
 
 def _cut_short(data: bytes) -> bool:
-    """True when the file's end is missing: no %%EOF at all, or PDF objects after the last one
-    (a later revision cut off). Other bytes after %%EOF (padding, mail footers) are harmless."""
+    """True when the file's end is missing: PDF objects after the last %%EOF (a later revision cut
+    off), or no %%EOF and no complete trailer ("startxref <offset>" at the very end, pointing at an
+    xref table or stream). Other bytes after %%EOF (padding, mail footers) are harmless."""
     end = data.rfind(b"%%EOF")
-    if end < 0:
+    if end >= 0:
+        return _STRUCTURE.search(data, end + 5) is not None
+    m = _LAST_STARTXREF.search(data[-64:])
+    if m is None:
         return True
-    return _STRUCTURE.search(data, end + 5) is not None
+    offset = int(m.group(1))
+    return _XREF_AT.match(data, min(offset, len(data))) is None
 
 
 def open_pdf(path: str | Path) -> OpenedPdf:
@@ -132,7 +139,9 @@ def open_pdf(path: str | Path) -> OpenedPdf:
         pdf.close()
         raise
     extra = data[data.rfind(b"%%EOF") + 5:]
-    if extra.strip(b"\r\n\t \x00"):
+    if b"%%EOF" not in data:
+        doc.warn("open", "no %%EOF marker at the end (the cross-reference trailer is complete)")
+    elif extra.strip(b"\r\n\t \x00"):
         doc.warn("open", f"{len(extra)} byte(s) after the final %%EOF were ignored")
     return doc
 
