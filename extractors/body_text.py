@@ -13,8 +13,10 @@ from __future__ import annotations
 import ctypes
 import re
 
+import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
+from core.errors import BadInputError
 from core.records import BodyLine, BodyText, TextRun
 from core.text import clean, fold
 from core.vocabulary import HEADER_VOCABULARY
@@ -241,7 +243,10 @@ def ocr_page_lines(doc: OpenedPdf, page_no: int, lang: str, dpi: int, max_pixels
 
     page = load_page(doc, page_no - 1)
     try:
-        gray, used = page_to_gray_limited(page, dpi, max_pixels or DEFAULT_MAX_RENDER_PIXELS)
+        try:
+            gray, used = page_to_gray_limited(page, dpi, max_pixels or DEFAULT_MAX_RENDER_PIXELS)
+        except pdfium.PdfiumError as e:
+            raise BadInputError(doc.path.name, f"cannot render the page ({e})", page_no) from None
         if used < dpi:
             doc.warn("body", f"page rendered at {used:.0f} dpi instead of {dpi} for OCR (read.max_render_pixels)", page_no)
         words = image_to_words(gray, lang=lang, psm=3, dpi=int(round(used)))

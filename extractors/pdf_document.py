@@ -37,7 +37,9 @@ _HEAD_WINDOW = 1024
 # PDF structure after the last %%EOF means a later revision was cut off (not junk appended).
 _STRUCTURE = re.compile(rb"\d+\s+\d+\s+obj\b|\bendobj\b|\bstartxref\b|\btrailer\b|\bxref\b")
 # Characters looked at to find the direction of a page's text (spread over the page).
-_ANGLE_SAMPLES = 400
+_LAST_STARTXREF = re.compile(rb"startxref\s+(\d+)\s*$")
+_XREF_AT = re.compile(rb"\s*(?:xref\b|\d+\s+\d+\s+obj\b)")
+_ANGLE_SAMPLES = 150
 _KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO, named pipe"), (stat.S_ISSOCK, "a socket"),
           (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
 
@@ -91,12 +93,17 @@ def _read_regular_file(path: Path) -> bytes:
 
 
 def _cut_short(data: bytes) -> bool:
-    """True when the file's end is missing: no %%EOF at all, or PDF objects after the last one
-    (a later revision cut off). Other bytes after %%EOF (padding, mail footers) are harmless."""
+    """True when the file's end is missing: PDF objects after the last %%EOF (a later revision cut
+    off), or no %%EOF and no complete trailer ("startxref <offset>" at the very end, pointing at an
+    xref table or stream). Other bytes after %%EOF (padding, mail footers) are harmless."""
     end = data.rfind(b"%%EOF")
-    if end < 0:
+    if end >= 0:
+        return _STRUCTURE.search(data, end + 5) is not None
+    m = _LAST_STARTXREF.search(data[-64:])
+    if m is None:
         return True
-    return _STRUCTURE.search(data, end + 5) is not None
+    offset = int(m.group(1))
+    return _XREF_AT.match(data, min(offset, len(data))) is None
 
 
 def open_pdf(path: str | Path) -> OpenedPdf:
@@ -125,8 +132,16 @@ def open_pdf(path: str | Path) -> OpenedPdf:
         pdf.close()
         raise BadInputError(name, "PDF has no pages")
     doc = OpenedPdf(path=path, sha256=hashlib.sha256(data).hexdigest(), size_bytes=len(data), pdf=pdf)
+    try:
+        for index in range(len(pdf)):  # ~0.6 ms a page: a broken page fails the file before any OCR is spent
+            load_page(doc, index).close()
+    except BadInputError:
+        pdf.close()
+        raise
     extra = data[data.rfind(b"%%EOF") + 5:]
-    if extra.strip(b"\r\n\t \x00"):
+    if b"%%EOF" not in data:
+        doc.warn("open", "no %%EOF marker at the end (the cross-reference trailer is complete)")
+    elif extra.strip(b"\r\n\t \x00"):
         doc.warn("open", f"{len(extra)} byte(s) after the final %%EOF were ignored")
     return doc
 
@@ -157,6 +172,8 @@ class PageFrame:
     y0: float
     x1: float
     y1: float
+    # Sampled characters per turn that makes them upright (text_rotations), as (turn, count).
+    votes: tuple[tuple[int, int], ...] = field(default=(), compare=False)
 
     @property
     def width(self) -> float:
@@ -197,35 +214,46 @@ class PageFrame:
         return min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)
 
 
-def text_rotation(textpage: pdfium.PdfTextPage) -> int | None:
-    """The clockwise turn (0/90/180/270) that makes most of the page's text upright; None: no text.
+def char_rotation(textpage: pdfium.PdfTextPage, index: int) -> int | None:
+    """The clockwise turn (0/90/180/270) that makes character `index` upright; None: a space, a
+    generated character, or text at another angle (a diagonal watermark).
 
-    FPDFText_GetCharAngle is measured in page space (it ignores /Rotate), clockwise; text at other
-    angles (a diagonal watermark) does not vote."""
-    n = textpage.count_chars()
-    if n <= 0:
-        return None
+    FPDFText_GetCharAngle is measured in page space (it ignores /Rotate), clockwise."""
     raw = textpage.raw
-    votes: Counter[int] = Counter()
-    for i in range(0, n, max(1, n // _ANGLE_SAMPLES)):
-        if pdfium_c.FPDFText_IsGenerated(raw, i) == 1 or pdfium_c.FPDFText_GetUnicode(raw, i) <= 32:
-            continue
-        a = pdfium_c.FPDFText_GetCharAngle(raw, i)
-        if a < 0:
-            continue
-        deg = math.degrees(a) % 360
-        q = int(round(deg / 90)) % 4 * 90
-        if abs((deg - q + 180) % 360 - 180) <= 5:
-            votes[q] += 1
-    if not votes:
+    if pdfium_c.FPDFText_IsGenerated(raw, index) == 1 or pdfium_c.FPDFText_GetUnicode(raw, index) <= 32:
         return None
-    angle = votes.most_common(1)[0][0]
-    return (360 - angle) % 360
+    a = pdfium_c.FPDFText_GetCharAngle(raw, index)
+    if a < 0:
+        return None
+    deg = math.degrees(a) % 360
+    q = int(round(deg / 90)) % 4 * 90
+    if abs((deg - q + 180) % 360 - 180) > 5:
+        return None
+    return (360 - q) % 360
+
+
+def text_rotations(textpage: pdfium.PdfTextPage) -> Counter[int]:
+    """Votes (sampled characters) for each turn that makes the page's text upright."""
+    n = textpage.count_chars()
+    votes: Counter[int] = Counter()
+    for i in range(0, max(n, 0), max(1, n // _ANGLE_SAMPLES)):
+        r = char_rotation(textpage, i)
+        if r is not None:
+            votes[r] += 1
+    return votes
+
+
+def text_rotation(textpage: pdfium.PdfTextPage) -> int | None:
+    """The turn that makes most of the page's text upright; None: no text."""
+    votes = text_rotations(textpage)
+    return votes.most_common(1)[0][0] if votes else None
 
 
 @contextmanager
-def read_page(doc: OpenedPdf, index: int) -> Iterator[tuple[pdfium.PdfPage, pdfium.PdfTextPage, PageFrame]]:
-    """Page `index` (0-based), its text page and its reading frame.
+def read_page(doc: OpenedPdf, index: int,
+              rotation: int | None = None) -> Iterator[tuple[pdfium.PdfPage, pdfium.PdfTextPage, PageFrame]]:
+    """Page `index` (0-based), its text page and its reading frame (`rotation`: that turn instead
+    of the one most of its text asks for).
 
     PDFium orders the text page's characters (and breaks its lines) as the page is displayed, so
     when the text is not upright as displayed, the page's rotation is set (in memory, for the time
@@ -237,7 +265,9 @@ def read_page(doc: OpenedPdf, index: int) -> Iterator[tuple[pdfium.PdfPage, pdfi
     turned = False
     try:
         textpage = load_textpage(doc, page, index)
-        rotation = text_rotation(textpage)
+        votes = text_rotations(textpage)
+        if rotation is None and votes:
+            rotation = votes.most_common(1)[0][0]
         if rotation is None:
             rotation = own  # no text to go by: as displayed
         elif rotation != own:
@@ -250,7 +280,7 @@ def read_page(doc: OpenedPdf, index: int) -> Iterator[tuple[pdfium.PdfPage, pdfi
         except pdfium.PdfiumError:
             left, bottom, right, top = page.get_mediabox()
         try:
-            yield page, textpage, PageFrame(rotation, left, bottom, right, top)
+            yield page, textpage, PageFrame(rotation, left, bottom, right, top, tuple(sorted(votes.items())))
         except pdfium.PdfiumError as e:  # a broken object on the page: bad input, not a bug
             raise BadInputError(doc.path.name, f"cannot read the page ({e})", index + 1) from None
     finally:

@@ -52,10 +52,10 @@ def page_to_rules(page: pdfium.PdfPage, max_thickness: float, min_length: float,
     for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=3):
         outer = _container_matrix(obj, forms)
         left, bottom, right, top = obj.get_bounds()
-        corners = [_apply(outer, x, y) for x in (left, right) for y in (bottom, top)]
-        pts = [frame.point(x, y) for x, y in corners]
-        x0, x1 = min(p[0] for p in pts), max(p[0] for p in pts)
-        y0, y1 = min(p[1] for p in pts), max(p[1] for p in pts)
+        if outer is not _IDENTITY:
+            xs, ys = zip(*(_apply(outer, x, y) for x in (left, right) for y in (bottom, top)))
+            left, bottom, right, top = min(xs), min(ys), max(xs), max(ys)
+        x0, y0, x1, y1 = frame.box(left, bottom, right, top)
         w, h = x1 - x0, y1 - y0
         if h <= max_thickness and w >= min_length:
             rules.append(Rule("h", (y0 + y1) / 2, x0, x1))

@@ -16,7 +16,7 @@ from core.errors import BadInputError
 from core.records import PageGrid, PageRoute, Rule
 from core.text import join_line_end_hyphens
 from extractors.grid import rules_to_grids
-from extractors.pdf_document import OpenedPdf, PageFrame, has_images, read_page
+from extractors.pdf_document import OpenedPdf, PageFrame, char_rotation, has_images, read_page
 from extractors.rules import page_to_rules
 
 
@@ -80,7 +80,9 @@ class _FrameChars:
 class _PdfiumText:
     """Text inside boxes of one page, from PDFium's text page (reading-frame boxes in, page space inside)."""
 
-    def __init__(self, textpage, frame: PageFrame):
+    def __init__(self, textpage, frame: PageFrame | float):
+        if not isinstance(frame, PageFrame):  # a page height: an upright page with its origin at 0, 0
+            frame = PageFrame(0, 0.0, 0.0, 0.0, float(frame))
         self.tp, self.frame = textpage, frame
         self._runs: list[tuple[float, float, float, float]] | None = None  # text runs in the frame, read when asked
         # Lines across page-space y (see _FrameChars); otherwise PDFium's own (faster) reading.
@@ -117,6 +119,36 @@ def _lowest(boxes, box) -> float | None:
     return max(bottoms) if bottoms else None
 
 
+# A page's text at another angle than most of it is read in its own frame too when it is at least
+# this share of the sampled characters (a turned page number or margin note is not).
+_MIXED_SHARE = 0.15
+_MIXED_MIN_VOTES = 15
+
+
+def _other_orientations(frame: PageFrame) -> list[int]:
+    total = sum(v for _, v in frame.votes)
+    return sorted(r for r, v in frame.votes if r != frame.rotation and v >= max(_MIXED_MIN_VOTES, _MIXED_SHARE * total))
+
+
+def _upright_grids(textpage, frame: PageFrame, grids: list[PageGrid], keep_empty: bool = False) -> list[PageGrid]:
+    """The grids whose text mostly reads upright in `frame` (the same rules seen from another
+    frame hold text that runs up or down); `keep_empty`: grids without text too."""
+    if not grids:
+        return grids
+    inside: list[list[int]] = [[0, 0] for _ in grids]  # [upright in this frame, all]
+    for i in range(textpage.count_chars()):
+        r = char_rotation(textpage, i)
+        if r is None:
+            continue
+        x0, top, x1, bottom = frame.box(*textpage.get_charbox(i))
+        cx, cy = (x0 + x1) / 2, (top + bottom) / 2
+        for k, g in enumerate(grids):
+            if g.xs[0] <= cx <= g.xs[-1] and g.ys[0] <= cy <= g.ys[-1]:
+                inside[k][0] += r == frame.rotation
+                inside[k][1] += 1
+    return [g for g, (up, n) in zip(grids, inside) if (keep_empty and not n) or up * 2 > n]
+
+
 def pdfium_to_grids(doc: OpenedPdf, settings) -> list[PageGrid]:
     """Each page by its text layer, or, when it has none worth reading (extractors/ocr_route.py),
     by OCR of its image (extractors/ocr.py) as settings.ocr allows. A page with images whose text
@@ -130,6 +162,7 @@ def pdfium_to_grids(doc: OpenedPdf, settings) -> list[PageGrid]:
     ocr_pages = []
     try:
         for index in range(doc.page_count):
+            mixed: list[int] = []
             with read_page(doc, index) as (page, textpage, frame):
                 n_chars = textpage.count_chars()
                 images = has_images(page)
@@ -155,8 +188,16 @@ def pdfium_to_grids(doc: OpenedPdf, settings) -> list[PageGrid]:
                         doc.warn("read", _reduced(page, settings.ocr_dpi, dpi, settings.max_render_pixels), index + 1)
                     ocr_pages.append(pool.submit(gray, index + 1, page.get_width(), page.get_height(), dpi))
                 elif rules:
-                    grids.extend(rules_to_grids(index + 1, frame.width, frame.height, rules,
-                                                _PdfiumText(textpage, frame), settings))
+                    mixed = _other_orientations(frame)
+                    found = rules_to_grids(index + 1, frame.width, frame.height, rules, _PdfiumText(textpage, frame), settings)
+                    grids.extend(_upright_grids(textpage, frame, found, keep_empty=True) if mixed else found)
+            for rotation in mixed:
+                # Text at another angle on the same page (a turned table beside upright text): its
+                # tables are read in their own frame.
+                with read_page(doc, index, rotation) as (page, textpage, frame):
+                    rules = page_to_rules(page, settings.max_rule_thickness, settings.min_rule_length, frame)
+                    found = rules_to_grids(index + 1, frame.width, frame.height, rules, _PdfiumText(textpage, frame), settings)
+                    grids.extend(_upright_grids(textpage, frame, found))
         if ocr_pages:
             from extractors import ocr
             for future in ocr_pages:
@@ -186,25 +227,38 @@ def _plumber_turn(page) -> str | None:
 
 def pdfplumber_to_grids(doc: OpenedPdf, settings) -> list[PageGrid]:
     import pdfplumber  # only this engine needs it; importing it costs ~80 ms of start-up
+    from pdfminer.psexceptions import PSException
+    from pdfplumber.utils.exceptions import PdfminerException
 
     grids: list[PageGrid] = []
-    with pdfplumber.open(doc.path) as pdf:
-        for index, page in enumerate(pdf.pages):
-            if not page.chars and page.images:
-                raise _no_text_layer(doc, index + 1, "the pdfplumber engine does not OCR (use read.engine: pdfium)")
-            rules: list[Rule] = []
-            for e in page.edges:
-                if e["orientation"] == "h" and e["x1"] - e["x0"] >= settings.min_rule_length:
-                    rules.append(Rule("h", e["top"], e["x0"], e["x1"]))
-                elif e["orientation"] == "v" and e["bottom"] - e["top"] >= settings.min_rule_length:
-                    rules.append(Rule("v", e["x0"], e["top"], e["bottom"]))
-            if rules:
-                turned = _plumber_turn(page)
-                if turned:
-                    raise BadInputError(doc.path.name, f"{turned}: the pdfplumber engine reads only upright, "
-                                                       "unrotated pages (use read.engine: pdfium)", index + 1)
-                grids.extend(rules_to_grids(index + 1, float(page.width), float(page.height), rules, _PlumberText(page), settings))
+    page_no = None
+    try:
+        with pdfplumber.open(doc.path) as pdf:
+            for index, page in enumerate(pdf.pages):
+                page_no = index + 1
+                grids.extend(_plumber_page_grids(doc, page, page_no, settings))
+    except (PSException, PdfminerException) as e:  # a structure pdfminer cannot parse: bad input
+        where = "the page" if page_no else "the file"
+        raise BadInputError(doc.path.name, f"pdfminer cannot read {where} ({type(e).__name__}: {e})", page_no) from None
     return grids
+
+
+def _plumber_page_grids(doc: OpenedPdf, page, page_no: int, settings) -> list[PageGrid]:
+    if not page.chars and page.images:
+        raise _no_text_layer(doc, page_no, "the pdfplumber engine does not OCR (use read.engine: pdfium)")
+    rules: list[Rule] = []
+    for e in page.edges:
+        if e["orientation"] == "h" and e["x1"] - e["x0"] >= settings.min_rule_length:
+            rules.append(Rule("h", e["top"], e["x0"], e["x1"]))
+        elif e["orientation"] == "v" and e["bottom"] - e["top"] >= settings.min_rule_length:
+            rules.append(Rule("v", e["x0"], e["top"], e["bottom"]))
+    if not rules:
+        return []
+    turned = _plumber_turn(page)
+    if turned:
+        raise BadInputError(doc.path.name, f"{turned}: the pdfplumber engine reads only upright, "
+                                           "unrotated pages (use read.engine: pdfium)", page_no)
+    return rules_to_grids(page_no, float(page.width), float(page.height), rules, _PlumberText(page), settings)
 
 
 ENGINES = {"pdfium": pdfium_to_grids, "pdfplumber": pdfplumber_to_grids}

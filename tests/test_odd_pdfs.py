@@ -69,6 +69,23 @@ def test_bytes_after_eof_do_not_make_a_readable_pdf_truncated(tmp_path, tail):
     assert len(extract(odd, SETTINGS).tables["activities"]) == 105
 
 
+def test_complete_trailer_without_eof_marker_is_read(tmp_path):
+    """Some writers end at "startxref <offset>" with no %%EOF: the trailer is whole, the file is not cut."""
+    data = SAMPLE.read_bytes()
+    odd = tmp_path / SAMPLE.name
+    odd.write_bytes(data[: data.rfind(b"%%EOF")].rstrip() + b"\n")
+    doc = open_pdf(odd)
+    try:
+        assert any("no %%EOF marker" in w.message for w in doc.warnings)
+    finally:
+        doc.close()
+    assert len(extract(odd, SETTINGS).tables["activities"]) == 105
+    cut = tmp_path / "cut.pdf"  # the same file cut inside its startxref offset: not whole
+    cut.write_bytes(data[: data.rfind(b"%%EOF")].rstrip()[:-2])
+    with pytest.raises(BadInputError, match="truncated"):
+        open_pdf(cut)
+
+
 def test_cut_pdfs_are_truncated(tmp_path):
     data = SAMPLE.read_bytes()
     half = tmp_path / "half.pdf"

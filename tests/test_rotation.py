@@ -11,7 +11,7 @@ import yaml
 from core.errors import BadInputError
 from pipeline.settings import Settings
 from pipeline.stages import extract
-from tests.factory.transform import PageTurn, turned_copy
+from tests.factory.transform import PageTurn, turned_beside_upright_text, turned_copy
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "raw" / "hung-yen-2022-196-kh-ubnd.pdf"
@@ -72,6 +72,17 @@ def test_appendix_only_turned_like_a_printer_landscape(upright, tmp_path):
     (no /Rotate: they display sideways), which used to drop them."""
     path = turned_copy(SAMPLE, tmp_path / SAMPLE.name, lambda i: PageTurn(0, 90 if i >= 12 else 0, "form"))
     _assert_same(upright, path)
+
+
+def test_turned_table_beside_upright_text_on_one_page(upright, tmp_path):
+    """Appendix pages holding the table drawn turned (scaled to fit) below upright text lines: each
+    table is read in the frame its own text is upright in (on some pages the upright text is the
+    majority, on others the table's). Scaling changes measured gaps, not decisions."""
+    path = turned_beside_upright_text(SAMPLE, tmp_path / SAMPLE.name, set(range(12, 36)))
+    got = _content(extract(path, SETTINGS).tables)
+    assert got["activities"] == upright["activities"]
+    assert got["tasks"] == upright["tasks"]
+    assert [s["decision"] for s in got["stitches"]] == [s["decision"] for s in upright["stitches"]]
 
 
 @pytest.mark.parametrize("rotate,content", [(90, 0), (90, 90), (0, 90), (0, 180)])

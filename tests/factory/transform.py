@@ -76,3 +76,41 @@ def turned_copy(src: str | Path, dst: str | Path, turns) -> Path:
         out.close()
         source.close()
     return Path(dst)
+
+
+def turned_beside_upright_text(src: str | Path, dst: str | Path, pages, scale: float = 0.66,
+                               note_lines: int = 16) -> Path:
+    """A copy whose pages `pages` (0-based) become portrait pages holding the original page drawn
+    turned (90° ccw, scaled) at the bottom and `note_lines` lines of upright text above it: two
+    orientations on one page. Other pages are copied as they are."""
+    import ctypes
+
+    import pypdfium2.raw as pdfium_c
+
+    source = pdfium.PdfDocument(str(src))
+    out = pdfium.PdfDocument.new()
+    try:
+        for i in range(len(source)):
+            if i not in pages:
+                out.import_pages(source, [i])
+                continue
+            w, h = source[i].get_size()
+            new = out.new_page(595.28, 841.89)
+            obj = source.page_as_xobject(i, out).as_pageobject()
+            obj.transform(pdfium.PdfMatrix().scale(scale, scale).rotate(90, ccw=True).translate(scale * h + 20, 20))
+            new.insert_obj(obj)
+            for k in range(note_lines):
+                text = f"Note {k + 1}: this page holds the appendix table turned on its side; " \
+                       "the lines above it are printed upright."
+                t = pdfium_c.FPDFPageObj_NewTextObj(out.raw, b"Helvetica", 9.0)
+                buf = (text + "\0").encode("utf-16-le")
+                pdfium_c.FPDFText_SetText(t, ctypes.cast(ctypes.c_char_p(buf), ctypes.POINTER(pdfium_c.FPDF_WCHAR)))
+                pdfium_c.FPDFPageObj_Transform(t, 1, 0, 0, 1, 30, 815 - 13 * k)
+                pdfium_c.FPDFPage_InsertObject(new.raw, t)
+            new.gen_content()
+            new.close()
+        out.save(str(dst))
+    finally:
+        out.close()
+        source.close()
+    return Path(dst)
