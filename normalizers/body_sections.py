@@ -23,7 +23,7 @@ import statistics
 from dataclasses import dataclass, field
 
 from core.records import BodyLine
-from core.text import clean, fold, is_lower_start
+from core.text import clean, fold, is_lower_start, join_line_end_hyphens
 
 VN_LOWER = "a-zàáâãèéêìíòóôõùúýăđĩũơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ"
 VN_UPPER = "A-ZÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝĂĐĨŨƠƯẠẢẤẦẨẪẬẮẰẲẴẶẸẺẼẾỀỂỄỆỈỊỌỎỐỒỔỖỘỚỜỞỠỢỤỦỨỪỬỮỰỲỴỶỸ"
@@ -365,7 +365,8 @@ class _Builder:
             paras.append(Paragraph(ln.text, ln.page, ln.page, marker, m.group("letter") if m else None, [(0, ln.page)]))
         else:
             p = paras[-1]
-            joiner = "" if p.text.endswith("-") and is_lower_start(ln.text) and not p.text.endswith(" -") else " "
+            # "QĐ-" | "UBND", "18-" | "NQ/TW": a hyphen inside a token (Vietnamese has no word hyphenation)
+            joiner = "" if join_line_end_hyphens(f"{p.text}\n{ln.text}") == p.text + ln.text else " "
             p.line_starts.append((len(p.text) + len(joiner), ln.page))
             p.text += joiner + ln.text
             p.page_end = ln.page

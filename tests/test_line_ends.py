@@ -152,3 +152,14 @@ def test_random_plans_in_a_libreoffice_like_flow(tmp_path):
         diffs = activity_differences(ex.tables["activities"], truth) + break_differences(ex.tables["stitches"], truth)
         assert diffs == [], f"seed={seed}\n" + "\n".join(diffs)
     assert plans >= 3 and breaks >= 10, (plans, breaks)
+
+
+def test_body_paragraphs_join_a_hyphen_inside_a_token_without_a_space():
+    from core.records import BodyLine
+    from normalizers.body_sections import parse_body
+
+    lines = [BodyLine(1, "I. MỤC ĐÍCH", True),
+             BodyLine(1, "Thực hiện Quyết định số 12/QĐ-", False), BodyLine(1, "UBND và Nghị quyết số 18-", False),
+             BodyLine(1, "NQ/TW về Văn hóa -", False), BodyLine(1, "Xã hội của tỉnh.", False)]
+    text = parse_body(lines).sections[-1].text
+    assert text == "Thực hiện Quyết định số 12/QĐ-UBND và Nghị quyết số 18-NQ/TW về Văn hóa - Xã hội của tỉnh."
