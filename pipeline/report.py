@@ -170,11 +170,14 @@ class PageView:
     table: PageTable | None = None  # when the locate stage kept this page
 
 
-def _image_uri(page, dpi: int) -> tuple[str, tuple[int, int]]:
-    """The page as a grey image: lossless WebP (a text page packs to ~25 KB at 100 dpi), PNG without WebP support."""
-    from PIL import features
+def _image_uri(page, dpi: int, max_pixels: int) -> tuple[str, tuple[int, int]]:
+    """The page as a grey image: lossless WebP (a text page packs to ~25 KB at 100 dpi), PNG without WebP support.
+    Rendered with the read stage's pixel cap, so a huge page costs no more here than in the extraction."""
+    from PIL import Image, features
 
-    image = page.render(scale=dpi / 72.0, grayscale=True).to_pil().convert("L")
+    from extractors.ocr_image import page_to_gray_limited
+
+    image = Image.fromarray(page_to_gray_limited(page, dpi, max_pixels)[0], mode="L")
     buf = io.BytesIO()
     if features.check("webp"):
         image.save(buf, format="WEBP", lossless=True, method=4)
@@ -187,7 +190,7 @@ def _image_uri(page, dpi: int) -> tuple[str, tuple[int, int]]:
 
 def load_pages(pdf_path: Path, pages: list[int], settings, dpi: int) -> tuple[dict[int, PageView], list[str]]:
     """Render the given pages and re-run read + locate; problems are returned as notes, not raised."""
-    from extractors.pdf_document import open_pdf
+    from extractors.pdf_document import load_page, open_pdf
     from pipeline.stages import run_stages
 
     notes: list[str] = []
@@ -198,10 +201,10 @@ def load_pages(pdf_path: Path, pages: list[int], settings, dpi: int) -> tuple[di
             if not 1 <= n <= doc.page_count:
                 notes.append(f"page {n} is not in {pdf_path.name} ({doc.page_count} pages)")
                 continue
-            page = doc.pdf[n - 1]
+            page = load_page(doc, n - 1)
             try:
                 w, h = page.get_size()
-                uri, px = _image_uri(page, dpi)
+                uri, px = _image_uri(page, dpi, settings.read.max_render_pixels)
             finally:
                 page.close()
             views[n] = PageView(n, float(w), float(h), uri, px)
