@@ -76,17 +76,50 @@ class ReadSettings(_Validated):
 
 @dataclass
 class LocateSettings(_Validated):
-    """Stage `locate`: find appendix pages by their header; map columns to fields."""
-    min_similarity: float = 86.0  # rapidfuzz ratio (0-100) for a header label to match the vocabulary
-    min_fields: int = 4  # a header must name at least this many canonical fields
-    required_fields: list[str] = field(default_factory=lambda: ["stt", "lead"])
+    """Stage `locate`: find task tables by their header; map columns to roles by label and content."""
+    min_similarity: float = 86.0  # rapidfuzz ratio (0-100) for a header word to match the vocabulary (OCR damage)
+    min_fields: int = 2  # a header must map at least this many roles
+    required_fields: list[str] = field(default_factory=lambda: ["task"])  # roles a task table must have
     max_header_rows: int = 3  # header may be stacked over this many grid rows
     column_tolerance: float = 4.0  # pt: a page without header continues the table if its columns match
+    required_any: list[str] = field(default_factory=lambda: ["lead", "deadline"])  # ... and at least one of these
+    # More words, without code (core/data/table_vocabulary.yaml has the packaged ones):
+    extra_head_words: dict[str, list[str]] = field(default_factory=dict)  # role (or "extra") → head phrases, tried first
+    extra_labels: dict[str, list[str]] = field(default_factory=dict)  # role → whole labels
+    extra_agency_heads: list[str] = field(default_factory=list)  # first words of a body's or person's name
+    content_min_share: float = 0.6  # share of a column's cells that must fit a role to map it by content
+    content_sample_rows: int = 40  # cells per column looked at for content evidence
+    min_column_overlap: float = 0.6  # a continuation page's column must cover this share of the role's width
+    spacer_width: float = 8.0  # pt: narrower grid columns are spacers (boundaries from other rows' rules)
+    max_label_words: int = 12  # a header cell with more words is data, not a label
 
     def __post_init__(self):
-        self._positive("min_similarity", "min_fields", "max_header_rows", "column_tolerance")
+        from core.vocabulary import check_roles
+
+        self._positive("min_similarity", "min_fields", "max_header_rows", "column_tolerance", "content_sample_rows",
+                       "spacer_width", "max_label_words")
         if self.min_similarity > 100:
             raise SettingsError(f"LocateSettings.min_similarity must be <= 100, got {self.min_similarity!r}")
+        for name in ("content_min_share", "min_column_overlap"):
+            v = getattr(self, name)
+            if not isinstance(v, (int, float)) or not 0 < v <= 1:
+                raise SettingsError(f"LocateSettings.{name} must be a share in (0, 1], got {v!r}")
+        words = {"extra_head_words": self.extra_head_words, "extra_labels": self.extra_labels}
+        for name, value in words.items():
+            if not isinstance(value, dict) or not all(isinstance(v, list) and all(isinstance(w, str) for w in v)
+                                                      for v in value.values()):
+                raise SettingsError(f"LocateSettings.{name} must map roles to lists of words, got {value!r}")
+        if not isinstance(self.extra_agency_heads, list) or not all(isinstance(w, str) for w in self.extra_agency_heads):
+            raise SettingsError(f"LocateSettings.extra_agency_heads must be a list of words, got {self.extra_agency_heads!r}")
+        try:
+            check_roles(self.required_fields, "LocateSettings.required_fields")
+            check_roles(self.required_any, "LocateSettings.required_any")
+            check_roles(self.extra_head_words, "LocateSettings.extra_head_words")
+            check_roles(set(self.extra_labels) - {"extra"}, "LocateSettings.extra_labels")
+            if "extra" in self.extra_labels:
+                raise ValueError("LocateSettings.extra_labels: whole labels name a role, not 'extra' (use extra_head_words)")
+        except ValueError as e:
+            raise SettingsError(str(e)) from None
 
 
 @dataclass
