@@ -165,6 +165,11 @@ def table_title(grid: PageGrid) -> str:
     return " ".join(lines)
 
 
+def _has_title(grid: PageGrid) -> bool:
+    """Is there a table title above the grid (more than a page number)?"""
+    return bool(table_title(grid))
+
+
 def _header_key(match: HeaderMatch) -> tuple[str, ...]:
     return tuple(fold(r.label) for r in match.column_map)
 
@@ -180,10 +185,15 @@ def grids_to_page_tables(file: str, grids: list[PageGrid], settings) -> list[Pag
         first_on_page = grid.page_no not in seen_pages
         seen_pages.add(grid.page_no)
         match = grid_to_header(grid, settings, best_effort=True)
+        follows = (current is not None and first_on_page and grid.page_no == current.last_page + 1
+                   and _columns_line_up(grid, current, settings))
+        if (follows and match is not None and match.ok and _header_key(match) != current.header_key
+                and not _has_title(grid)):
+            match = None  # a new table has a title above it; a header-like first row here is data
         if match is not None and match.ok:
             spans = _spans_from_header(grid, match)
             repeated = (current is not None and first_on_page and grid.page_no == current.last_page + 1
-                        and _header_key(match) == current.header_key)
+                        and _header_key(match) == current.header_key and not _has_title(grid))
             if not repeated:
                 count += 1
                 title = table_title(grid)
@@ -195,8 +205,7 @@ def grids_to_page_tables(file: str, grids: list[PageGrid], settings) -> list[Pag
                 spans = {k: spans.get(k, v) for k, v in current.spans.items()}
                 page_labels, column_map = current.labels, []
             start = match.data_start
-        elif (current is not None and first_on_page and grid.page_no == current.last_page + 1
-              and _columns_line_up(grid, current, settings)):
+        elif follows:
             spans, start, page_labels, column_map = current.spans, 0, {}, []
         else:
             filled = len(match.columns) if match else 0

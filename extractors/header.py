@@ -240,6 +240,11 @@ def _column_groups(grid: PageGrid, at, row: int) -> list[list[int]]:
     return groups
 
 
+# Share of a header's printed labels that must name a role (or a known extra column): a data row
+# holds a head word here and there ("… đề án", "thực hiện …"), a header in most of its cells.
+MIN_LABEL_SHARE = 0.6
+
+
 def _map_columns(grid: PageGrid, at, top: int, depth: int, settings, vocab: Vocabulary) -> HeaderMatch | None:
     min_sim = settings.min_similarity
     max_words = getattr(settings, "max_label_words", 12)
@@ -261,6 +266,9 @@ def _map_columns(grid: PageGrid, at, top: int, depth: int, settings, vocab: Voca
                 break
     if not any(h[0] != EXTRA for h in label_hits.values()):
         return None
+    printed = [c for c in labels if labels[c]]
+    if len(label_hits) < MIN_LABEL_SHARE * len(printed):
+        return None  # most cells name no role: a data row that happens to hold a head word ("đề án")
     limit = getattr(settings, "content_sample_rows", 40)
     profiles = {col: column_profile(_data_texts(grid, at, start, g, limit), vocab) for col, g in groups.items()}
     return _assign(labels, label_hits, profiles, start, depth, settings)
