@@ -11,7 +11,7 @@ is found, the error names the best candidate, its labels and the roles it could 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from core.errors import BadInputError
 from core.numbering import SECTION, parse_stt, split_leading_number
@@ -33,7 +33,6 @@ class TableColumns:
     column_map: list[ColumnRole]
     header_key: tuple[str, ...]  # folded labels: a repeated header has the same
     last_page: int = 0
-    pages: list[int] = field(default_factory=list)
 
     @property
     def extent(self) -> Span:
@@ -76,7 +75,7 @@ def _columns_line_up(grid: PageGrid, table: TableColumns, settings) -> bool:
     if abs(grid.xs[0] - x0) > max(tol, 0.05 * (x1 - x0)) or abs(grid.xs[-1] - x1) > max(tol, 0.05 * (x1 - x0)):
         return False
     share = getattr(settings, "min_column_overlap", 0.6)
-    for key, span in table.spans.items():
+    for span in table.spans.values():
         width = span[1] - span[0]
         best = max(_overlap(span, (grid.xs[k], grid.xs[k + 1])) for k in range(grid.n_cols))
         # A column split on this page: its pieces together cover the role's span.
@@ -185,41 +184,43 @@ def grids_to_page_tables(file: str, grids: list[PageGrid], settings) -> list[Pag
         first_on_page = grid.page_no not in seen_pages
         seen_pages.add(grid.page_no)
         match = grid_to_header(grid, settings, best_effort=True)
-        follows = (current is not None and first_on_page and grid.page_no == current.last_page + 1
-                   and _columns_line_up(grid, current, settings))
-        if (follows and match is not None and match.ok and _header_key(match) != current.header_key
-                and not _has_title(grid)):
+        # The next page after the table's last one, first on its page: it may go on with the table.
+        after = current if (current is not None and first_on_page and grid.page_no == current.last_page + 1) else None
+        follows = after is not None and _columns_line_up(grid, after, settings)
+        if (after is not None and follows and match is not None and match.ok
+                and _header_key(match) != after.header_key and not _has_title(grid)):
             match = None  # a new table has a title above it; a header-like first row here is data
+        table: TableColumns
         if match is not None and match.ok:
             spans = _spans_from_header(grid, match)
-            repeated = (current is not None and first_on_page and grid.page_no == current.last_page + 1
-                        and _header_key(match) == current.header_key and not _has_title(grid))
-            if not repeated:
-                count += 1
-                title = table_title(grid)
-                current = TableColumns(count, title, spans, dict(match.labels),
-                                       {k: k.removeprefix("extra:").rstrip("'") for k in match.extra},
-                                       match.column_map, _header_key(match))
-                page_labels, column_map = current.labels, current.column_map
+            if after is not None and _header_key(match) == after.header_key and not _has_title(grid):
+                table = after  # the header repeated on this page
+                spans = {k: spans.get(k, v) for k, v in table.spans.items()}
+                page_labels, column_map = table.labels, []
             else:
-                spans = {k: spans.get(k, v) for k, v in current.spans.items()}
-                page_labels, column_map = current.labels, []
+                count += 1
+                table = TableColumns(count, table_title(grid), spans, dict(match.labels),
+                                     {k: k.removeprefix("extra:").rstrip("'") for k in match.extra},
+                                     match.column_map, _header_key(match))
+                page_labels, column_map = table.labels, table.column_map
             start = match.data_start
-        elif follows:
-            spans, start, page_labels, column_map = current.spans, 0, {}, []
+        elif after is not None and follows:
+            table = after
+            spans, start, page_labels, column_map = table.spans, 0, {}, []
         else:
             filled = len(match.columns) if match else 0
             candidates.append(((filled, grid.n_cols >= 3, grid.n_rows), grid, match))
             continue
+        current = table
         rows = grid_rows(grid, spans, start, spacer)
-        current.last_page = grid.page_no
+        table.last_page = grid.page_no
         if not rows:
             continue
         columns = {k: _first_col(grid, s) for k, s in spans.items() if not k.startswith("extra:")}
         tables.append(PageTable(
             page_no=grid.page_no, columns=columns, header_labels=page_labels, rows=rows,
             table_top=grid.ys[0], table_bottom=grid.ys[-1], page_height=grid.height, line_height=grid.line_pitch,
-            table_no=current.table_no, table_title=current.title, extra_labels=current.extra_labels,
+            table_no=table.table_no, table_title=table.title, extra_labels=table.extra_labels,
             column_map=column_map,
         ))
     if not tables:

@@ -27,14 +27,14 @@ def _hierarchy(task) -> dict:
     """Section, task and sub-task of a logical task, as output columns."""
     sec = task.section
     top = task.parent or task
+    number = parse_stt(task.stt.text())
     return {
         "table_no": task.table_no,
         "section_no": (sec.numeral or None) if sec else None,
         "section_title": sec.title.text() if sec else None,
         "task_no": _task_no(top.stt.text()),
         "task_text": top.text.text() or None,
-        "subtask_no": (parse_stt(task.stt.text()).text if parse_stt(task.stt.text()) else task.stt.text() or None)
-        if task.parent is not None else None,
+        "subtask_no": ((number.text if number else task.stt.text()) or None) if task.parent is not None else None,
         "subtask_text": (task.text.text() or None) if task.parent is not None else None,
     }
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
+from core.numbering import SUBTASK, parse_stt
 from core.records import (
     ACTIVITY_FIELDS,
     Decision,
@@ -24,7 +25,6 @@ from core.records import (
     StitchDecision,
     StitchedTable,
 )
-from core.numbering import SUBTASK, parse_stt
 from core.text import is_lower_start, starts_with_digit
 from normalizers.phrases import deadline_is_complete, ends_dangling, ends_sentence
 
@@ -193,9 +193,11 @@ class _Builder:
         self.tasks.append(task)
         return task
 
-    def add_activity(self, prow: PageRow, task: LogicalTask | None, shared: set[str] = frozenset()) -> LogicalRow:
+    def add_activity(self, prow: PageRow, task: LogicalTask | None, shared: frozenset[str] | set[str] = frozenset()) -> LogicalRow:
         above = self.last_row
-        cells, inherited, extra = {}, [], {}
+        cells: dict[str, LogicalCell] = {}
+        extra: dict[str, LogicalCell] = {}
+        inherited: list[str] = []
         for name in (*ACTIVITY_FIELDS, *self.extras):
             frag = prow.fragments.get(name)
             if frag is not None and (frag.covered or name in shared) and above is not None:
@@ -214,6 +216,7 @@ class _Builder:
 
     def continue_row(self, prow: PageRow) -> None:
         row = self.last_row
+        assert row is not None, "a page top continues a row only when there is one"
         if row.task is not None:
             row.task.stt.add(prow.text("stt"), prow.page_no)
             row.task.text.add(prow.text("task"), prow.page_no)
@@ -299,6 +302,16 @@ def _stitch_one(tables: list[PageTable], settings) -> StitchedTable:
     return StitchedTable(b.sections, b.tasks, b.rows, decisions)
 
 
+def _task_continues(task: LogicalTask, first: PageRow, last: PageRow) -> list[Evidence]:
+    up, down = task.text.text(), first.text("task")
+    votes = [Evidence(e.signal, "task", e.weight, e.detail) for e in _field_votes("task", up, down)]
+    frag = last.fragments.get("task")
+    # The tallest cell of a row always reaches the row's bottom, so only room left says something.
+    if frag is not None and frag.fills_bottom is False:
+        votes.append(Evidence("task_cell_room", "task", -3.0, "the task cell above ends with room for more lines"))
+    return votes
+
+
 def _judge_page_top(b: _Builder, first: PageRow, prev: PageTable, lowest_bottom: float, settings) -> StitchDecision:
     page = first.page_no
     stt = first.text("stt")
@@ -310,6 +323,7 @@ def _judge_page_top(b: _Builder, first: PageRow, prev: PageTable, lowest_bottom:
         b.add_activity(first, b.add_task(first))
         return StitchDecision(page, Decision.NEW_TASK, 0.0, 1.0, [Evidence("stt_present", "stt", 0.0, f"Stt '{stt}' starts a task")])
     above = b.last_row
+    assert above is not None, "the first page's rows come first"
     ev = continuation_evidence(above, first, prev, lowest_bottom, settings)
     score = round(sum(e.weight for e in ev), 3)
     if score > settings.threshold:
@@ -321,6 +335,14 @@ def _judge_page_top(b: _Builder, first: PageRow, prev: PageTable, lowest_bottom:
         return StitchDecision(page, Decision.NEW_TASK, score, _confidence(score), ev)
     task = b.current_task
     task_text = first.text("task")
+    if task is not None and task_text and "stt" not in prev.columns:
+        # No Stt column to say that a task starts: the task cell's own text and geometry decide whether
+        # this piece goes on with the task above (a merged task cell cut by the break) or opens a new task.
+        votes = _task_continues(task, first, prev.rows[-1])
+        ev.extend(votes)
+        if sum(e.weight for e in votes) < MERGED_TEXT_MIN_SCORE:
+            b.add_activity(first, b.add_task(first))
+            return StitchDecision(page, Decision.NEW_TASK, score, _confidence(score), ev)
     if task is not None and task_text:
         task.text.add(task_text, page)
         ev.append(Evidence("task_text_continues", "task", 0.0, f"task cell continues with '{task_text[:30]}'"))

@@ -63,17 +63,11 @@ def row_differences(got: list[dict], plan, limit: int = 12) -> list[str]:
 
 
 def ambiguous(plan) -> bool:
-    """Layouts where the page itself does not say what the first row is (see test_reconstruction):
-    a merged cell carried into a new row; and, without an Stt column, a new task opening a page (only
-    the wording of the task cell tells a new task from the rest of the one above)."""
-    specs = [s for s, is_task in zip(plan.doc.tables, plan.doc.task_table) if is_task]
+    """The layout where the page itself does not say what the first row is (see test_reconstruction):
+    a merged cell carried over a page break into a new row."""
     for b in plan.truth.breaks:
         top = next((a for a in plan.truth.activities if a.page_start == b.page), None)
-        if top is None:
-            continue
-        if b.decision in ("new_activity", "continue_task") and top.inherited:
-            return True
-        if "stt" not in specs[top.table_no - 1].columns and b.decision in ("new_task", "continue_task", "new_activity"):
+        if top is not None and b.decision in ("new_activity", "continue_task") and top.inherited:
             return True
     return False
 

@@ -196,7 +196,7 @@ def _task_table(pick: Pick, province: str, year: int, number: str, appendix_no: 
             no += 1
             n_acts = pick.integer(1, 3) if "activity" in cols else 1
             acts: list[Activity] = []
-            for a in range(n_acts):
+            for _ in range(n_acts):
                 act = Activity(
                     activity=_sentence(pick, 1, 30) if "activity" in cols else "",
                     output=_sentence(pick, 1, 12, OUTPUTS, 0.05) if "output" in cols else "",

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from .fonts import font_name, wrap
 from .geometry import PageGeometry
-from .spec import ACTIVITY_FIELDS, FIELDS, PlanSpec
+from .spec import FIELDS, PlanSpec
 
 COL = {f: i for i, f in enumerate(FIELDS)}
 
