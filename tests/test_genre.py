@@ -90,7 +90,7 @@ def test_genre_plans_reconstruct(doc, tmp_path_factory):
     assert doc_row["appendix_pages"] == plan.truth.appendix_pages
 
 
-PLANS = 120
+PLANS = 200
 
 
 def test_genre_accuracy_over_fixed_plans(tmp_path):

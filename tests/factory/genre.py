@@ -192,7 +192,7 @@ def _task_table(pick: Pick, province: str, year: int, number: str, appendix_no: 
         tasks = []
         if restart:
             no = 0
-        for _ in range(pick.integer(1, 3)):
+        for _ in range(pick.integer(1, 4)):
             no += 1
             n_acts = pick.integer(1, 3) if "activity" in cols else 1
             acts: list[Activity] = []
@@ -258,7 +258,8 @@ def build_genre_doc(pick: Pick) -> GenreDoc:
     first.title = f"Cải cách hành chính nhà nước tỉnh {province} năm {year}"
     portrait = max(len(t.columns) for t in tables) <= 5 and pick.chance(0.5)
     base = PageGeometry(appendix_size=A4_PORTRAIT) if portrait else PageGeometry()
-    height = pick.integer(260, int(base.appendix_size[1] - 2 * base.margin_top - 30))
+    # The height between the margins moves the page breaks: small pages break inside rows and tasks.
+    height = pick.integer(200, int(base.appendix_size[1] - 2 * base.margin_top - 30) if pick.chance(0.2) else 420)
     geo = replace(base, font_size=pick.choice((9.0, 10.0, 11.0, 12.0)),
                   margin_bottom=base.appendix_size[1] - base.margin_top - height)
     return GenreDoc(tables, kinds, _fitting_font(tables, geo))
