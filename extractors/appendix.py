@@ -169,6 +169,10 @@ def _has_title(grid: PageGrid) -> bool:
     return bool(table_title(grid))
 
 
+def _roles(column_map: list[ColumnRole]) -> tuple[str, ...]:
+    return tuple(r.role for r in column_map)
+
+
 def _header_key(match: HeaderMatch) -> tuple[str, ...]:
     return tuple(fold(r.label) for r in match.column_map)
 
@@ -187,13 +191,14 @@ def grids_to_page_tables(file: str, grids: list[PageGrid], settings) -> list[Pag
         # The next page after the table's last one, first on its page: it may go on with the table.
         after = current if (current is not None and first_on_page and grid.page_no == current.last_page + 1) else None
         follows = after is not None and _columns_line_up(grid, after, settings)
-        if (after is not None and follows and match is not None and match.ok
-                and _header_key(match) != after.header_key and not _has_title(grid)):
+        repeated = (after is not None and match is not None and match.ok and not _has_title(grid)
+                    and (_header_key(match) == after.header_key or _roles(match.column_map) == _roles(after.column_map)))
+        if after is not None and follows and match is not None and match.ok and not repeated and not _has_title(grid):
             match = None  # a new table has a title above it; a header-like first row here is data
         table: TableColumns
         if match is not None and match.ok:
             spans = _spans_from_header(grid, match)
-            if after is not None and _header_key(match) == after.header_key and not _has_title(grid):
+            if after is not None and repeated:
                 table = after  # the header repeated on this page
                 spans = {k: spans.get(k, v) for k, v in table.spans.items()}
                 page_labels, column_map = table.labels, []

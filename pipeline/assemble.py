@@ -23,6 +23,17 @@ def _task_no(stt: str) -> int | None:
     return n.value if n is not None and n.level == TASK else None
 
 
+def _has_content(row) -> bool:
+    return any(row.text(n) for n in ACTIVITY_FIELDS) or any(c.text() for c in row.extra.values())
+
+
+def activity_rows(task, parents: set[int]) -> list:
+    """A task's activity rows. A task printed as a heading over its sub-tasks ("1. Cải cách thể chế" over
+    "1.1", "1.2"; `parents` holds the ids of such tasks) has a row with nothing in its activity cells:
+    that row is not an activity."""
+    return [r for r in task.rows if id(task) not in parents or _has_content(r)]
+
+
 def _hierarchy(task) -> dict:
     """Section, task and sub-task of a logical task, as output columns."""
     sec = task.section
@@ -103,18 +114,20 @@ def stitched_to_extraction(doc_id: str, file_name: str, sha256: str, size_bytes:
     index = {id(r): i for i, r in enumerate(stitched.rows)}
     activities, tasks, mentions = [], [], []
     titles = {t.table_no: t.table_title for t in tables}
+    parents = {id(t.parent) for t in stitched.tasks if t.parent is not None}
     for task in stitched.tasks:
+        own_rows = activity_rows(task, parents)
         base = {"doc_id": doc_id, **_hierarchy(task)}
         table_key = {"table_no": task.table_no, "table_title": titles.get(task.table_no) or None}
-        row_pages = [p for r in task.rows for p in r.pages()]
+        row_pages = [p for r in own_rows for p in r.pages()]
         tasks.append({
             **base, **table_key, "stt_text": task.stt.text(), "level": "subtask" if task.parent is not None else "task",
-            "activity_count": len(task.rows),
+            "activity_count": len(own_rows),
             "page_start": min(row_pages + task.text.pages() or [task.page_no]),
             "page_end": max(row_pages + task.text.pages() or [task.page_no]),
             "task_pages": task.text.pages(),
         })
-        for seq, row in enumerate(task.rows, start=1):
+        for seq, row in enumerate(own_rows, start=1):
             i = index[id(row)]
             key = {"doc_id": doc_id, "table_no": task.table_no, "section_no": base["section_no"], "task_no": base["task_no"],
                    "subtask_no": base["subtask_no"], "activity_seq": seq}

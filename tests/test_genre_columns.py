@@ -8,7 +8,7 @@ from core.numbering import is_sequence, parse_stt, split_leading_number
 from core.records import Cell, PageGrid
 from extractors.appendix import grids_to_page_tables
 from extractors.header import grid_to_header, is_number_row, label_role
-from pipeline.assemble import _hierarchy
+from pipeline.assemble import _hierarchy, activity_rows
 from pipeline.settings import LocateSettings, Settings, StitchSettings
 from pipeline.stitch import page_tables_to_table
 
@@ -173,6 +173,9 @@ def test_sections_tasks_and_subtasks():
         ("PHẦN I", 2, None, "Tuyên truyền", None),
         ("B", None, None, "Số hóa hồ sơ", None),  # "a)" with no task above it in its section is a task
     ]
+    parents = {id(t.parent) for t in stitched.tasks if t.parent is not None}
+    # Task 1 is a heading over its sub-tasks: its own row (no lead, no deadline) is not an activity.
+    assert [len(activity_rows(t, parents)) for t in stitched.tasks] == [0, 1, 1, 1, 1]
 
 
 @pytest.mark.parametrize("text, level, value", [

@@ -192,13 +192,13 @@ def _task_table(pick: Pick, province: str, year: int, number: str, appendix_no: 
         tasks = []
         if restart:
             no = 0
-        for _ in range(pick.integer(1, 4)):
+        for _ in range(pick.integer(1, 5)):
             no += 1
             n_acts = pick.integer(1, 3) if "activity" in cols else 1
             acts: list[Activity] = []
             for _ in range(n_acts):
                 act = Activity(
-                    activity=_sentence(pick, 1, 30) if "activity" in cols else "",
+                    activity=_sentence(pick, 1, 40) if "activity" in cols else "",
                     output=_sentence(pick, 1, 12, OUTPUTS, 0.05) if "output" in cols else "",
                     lead=pick.choice(AGENCIES + PERSONS) if "lead" in cols else "",
                     partners=pick.choice(AGENCIES) if "partners" in cols else "",
@@ -213,7 +213,7 @@ def _task_table(pick: Pick, province: str, year: int, number: str, appendix_no: 
                     act = replace(act, merged_with_above=tuple(merged), **{f: above.value(f) for f in merged})
                 acts.append(act)
             stt = (f"{no}." if dotted else str(no)) if has_stt else ""
-            tasks.append(Task(no, _sentence(pick, 2, 30), acts, stt=stt))
+            tasks.append(Task(no, _sentence(pick, 2, 40), acts, stt=stt))
         sections.append(Section(_numeral(sec_style, s), titles.pop(pick.integer(0, len(titles) - 1)), tasks))
     number_row = pick.choice((False, True, "paren", "letters")) if pick.chance(0.7) else False
     return PlanSpec(
