@@ -132,7 +132,7 @@ def grid_rows(grid: PageGrid, spans: dict[str, Span], start: int, spacer: float 
 
 def _mark_section(row: PageRow, new_here: list[Cell], grid: PageGrid, spans: dict[str, Span]) -> None:
     """Section rows: a section numeral in Stt ("I", "PHẦN I", "A"), or one cell across the table
-    (numbered in its text, "I. CẢI CÁCH THỂ CHẾ", or not numbered at all)."""
+    (numbered in its text, "I. CẢI CÁCH THỂ CHẾ", or not numbered at all; it may start in the Stt column)."""
     stt = row.text("stt")
     number = parse_stt(stt) if stt else None
     others = [k for k in row.fragments if k != "stt" and row.text(k)]
@@ -142,13 +142,14 @@ def _mark_section(row: PageRow, new_here: list[Cell], grid: PageGrid, spans: dic
         return
     if stt and number is not None:
         return  # a task number: a task row
-    if _is_spanning_title(new_here, grid, spans) and len(others) == 1:
-        text = row.text(others[0])
+    filled = [k for k in row.fragments if row.text(k)]
+    if _is_spanning_title(new_here, grid, spans) and len(filled) == 1:
+        text = row.text(filled[0])
         lead, rest = split_leading_number(text)
         if lead is not None and lead.level != SECTION:
             return  # "1. Tăng cường …" across the table: a task printed as a heading row
         row.is_section = True
-        row.section_numeral = stt or (lead.text if lead else "")
+        row.section_numeral = lead.text if lead else ""
         row.section_title = rest if lead else text
 
 

@@ -176,7 +176,8 @@ class _Builder:
         title = LogicalCell()
         text = prow.section_title or next((prow.text(n) for n in ("task", *ACTIVITY_FIELDS) if prow.text(n)), "")
         title.add(text, prow.page_no)
-        numeral = prow.section_numeral or prow.text("stt")
+        # Rows marked by the locate stage carry their numeral ("" for an unnumbered row); others print it in Stt.
+        numeral = prow.section_numeral if (prow.section_numeral or prow.section_title) else prow.text("stt")
         self.sections.append(LogicalSection(numeral, title, prow.page_no, self.table_no))
 
     def add_task(self, prow: PageRow) -> LogicalTask:

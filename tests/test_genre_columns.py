@@ -198,3 +198,16 @@ def test_leading_numbers_and_sequences():
     assert split_leading_number("PHẦN I - NHIỆM VỤ CHUNG") == (parse_stt("PHẦN I"), "NHIỆM VỤ CHUNG")
     assert split_leading_number("Cải cách thể chế") == (None, "Cải cách thể chế")
     assert is_sequence([1, 2, 3]) and not is_sequence([1, 3])
+
+
+def test_a_section_row_across_the_whole_table_stt_column_included():
+    g = grid([0, 30, 300, 420, 520], [
+        ["TT", "Nhiệm vụ", "Cơ quan chủ trì", "Thời gian"],
+        ["I. HOÀN THIỆN THỂ CHẾ", None, None, None],
+        ["1", "Rà soát văn bản", "Sở Tư pháp", "Quý I/2024"],
+        ["NHIỆM VỤ KHÁC", None, None, None],
+        ["2", "Kiểm tra", "Sở Nội vụ", "Năm 2024"],
+    ], spans={(1, 0): (1, 4), (3, 0): (1, 4)})
+    stitched = page_tables_to_table(grids_to_page_tables("x.pdf", [g], LOCATE), StitchSettings())
+    assert [(s.numeral, s.title.text()) for s in stitched.sections] == [("I", "HOÀN THIỆN THỂ CHẾ"), ("", "NHIỆM VỤ KHÁC")]
+    assert [(t.section.title.text(), t.stt.text()) for t in stitched.tasks] == [("HOÀN THIỆN THỂ CHẾ", "1"), ("NHIỆM VỤ KHÁC", "2")]
