@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -39,10 +40,11 @@ def main() -> None:
         for i in range(args.plans):
             rng = random.Random(i)
             pages += render_plan(random_plan(rng), raw / f"plan-{i:03d}.pdf", rng=rng).page_count
-        setups = {"local, 1 worker": dict(workers=1, executor="local"),
-                  "local, 2 workers": dict(workers=2, executor="local"),
-                  "dask LocalCluster, 2 workers": dict(workers=2, executor="dask", scheduler="")}
-        times = {}
+        setups: dict[str, dict[str, Any]] = {
+            "local, 1 worker": dict(workers=1, executor="local"),
+            "local, 2 workers": dict(workers=2, executor="local"),
+            "dask LocalCluster, 2 workers": dict(workers=2, executor="dask", scheduler="")}
+        times: dict[str, float] = {}
         for name, kw in setups.items():
             runs = []
             for r in range(args.repeat):

@@ -254,3 +254,21 @@ class BodyText:
     pages_without_text: list[int] = field(default_factory=list)
     first_appendix_page: int | None = None
     ocr_pages: list[int] = field(default_factory=list)  # pages read by Tesseract
+    header_runs: list[TextRun] = field(default_factory=list)  # text objects of the first page (stamped values)
+
+
+@dataclass(frozen=True)
+class TextRun:
+    """One text object of a page as drawn (a Tj/TJ show, or an annotation's text): for reading values
+    stamped onto a signed document as separate objects (its number and date beside "Số:" / "ngày")."""
+    page: int  # 1-based
+    text: str  # NFC, whitespace collapsed
+    x0: float  # PDF points from the left
+    bottom: float  # PDF y from the bottom of the page
+    x1: float
+    top: float
+    size: float | None = None  # font size
+    font: str | None = None  # base font name
+    color: tuple[int, int, int] | None = None  # fill colour (RGB 0-255)
+    order: int = 0  # position in the page's drawing order (stamps come after the text they fill)
+    source: str = "content"  # content | form (inside a Form XObject) | annotation

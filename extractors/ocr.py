@@ -357,8 +357,9 @@ class OcrPool:
         self.pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="ocr")
         self.pending: list[Future] = []
 
-    def submit(self, gray: np.ndarray, page_no: int, width: float, height: float) -> Future:
-        fut = self.pool.submit(gray_to_ocr_page, gray, page_no, width, height, self.settings.ocr_dpi, self.settings)
+    def submit(self, gray: np.ndarray, page_no: int, width: float, height: float, dpi: float | None = None) -> Future:
+        """`dpi`: the resolution `gray` was rendered at, when not settings.ocr_dpi (a capped render)."""
+        fut = self.pool.submit(gray_to_ocr_page, gray, page_no, width, height, dpi or self.settings.ocr_dpi, self.settings)
         self.pending.append(fut)
         return fut
 

@@ -27,12 +27,33 @@ SKEW_OPEN_PT = 6.0
 MAX_SKEW_DEG = 5.0
 
 
-def page_to_gray(page: pdfium.PdfPage, dpi: float) -> np.ndarray:
-    bitmap = page.render(scale=dpi / 72, grayscale=True)
+# A page is never rendered larger than this many pixels (A4 at 300 dpi is 8.7 Mpx, at 600 dpi 34.8; a
+# 14,400-pt page at 300 dpi would be 3.6 Gpx): the resolution is lowered to fit instead.
+DEFAULT_MAX_RENDER_PIXELS = 40_000_000
+
+
+def render_dpi(page: pdfium.PdfPage, dpi: float, max_pixels: int = DEFAULT_MAX_RENDER_PIXELS) -> float:
+    """`dpi`, or the highest resolution at which the page (as displayed) fits in `max_pixels`."""
+    w, h = page.get_size()
+    pixels = (w * dpi / 72) * (h * dpi / 72)
+    if pixels <= max_pixels or w <= 0 or h <= 0:
+        return dpi
+    return math.floor(dpi * math.sqrt(max_pixels / pixels) * 100) / 100
+
+
+def page_to_gray_limited(page: pdfium.PdfPage, dpi: float,
+                         max_pixels: int = DEFAULT_MAX_RENDER_PIXELS) -> tuple[np.ndarray, float]:
+    """The page rendered grey at `dpi` or lower (see render_dpi), and the resolution used."""
+    used = render_dpi(page, dpi, max_pixels)
+    bitmap = page.render(scale=used / 72, grayscale=True)
     try:
-        return np.array(bitmap.to_numpy(), dtype=np.uint8, copy=True)
+        return np.array(bitmap.to_numpy(), dtype=np.uint8, copy=True), used
     finally:
         bitmap.close()
+
+
+def page_to_gray(page: pdfium.PdfPage, dpi: float, max_pixels: int = DEFAULT_MAX_RENDER_PIXELS) -> np.ndarray:
+    return page_to_gray_limited(page, dpi, max_pixels)[0]
 
 
 def gray_to_ink(gray: np.ndarray, dpi: float) -> np.ndarray:

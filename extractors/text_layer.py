@@ -6,32 +6,96 @@ Two interchangeable engines build the same PageGrids from the same rules-to-cell
 """
 from __future__ import annotations
 
+import ctypes
+import math
+from collections import Counter
+
+import pypdfium2.raw as pdfium_c
+
 from core.errors import BadInputError
 from core.records import PageGrid, PageRoute, Rule
+from core.text import join_line_end_hyphens
 from extractors.grid import rules_to_grids
-from extractors.pdf_document import OpenedPdf, has_images
+from extractors.pdf_document import OpenedPdf, PageFrame, has_images, read_page
 from extractors.rules import page_to_rules
+
+
+def _reduced(page, dpi: float, used: float, max_pixels: int) -> str:
+    w, h = page.get_size()
+    return (f"page of {w:.0f} × {h:.0f} pt rendered at {used:.0f} dpi instead of {dpi:g} "
+            f"(read.max_render_pixels = {max_pixels})")
 
 
 def _no_text_layer(doc: OpenedPdf, page_no: int, why: str = "OCR is off (read.ocr)") -> BadInputError:
     return BadInputError(doc.path.name, f"page has no text layer (a scanned image) and {why}", page_no)
 
 
-class _PdfiumText:
-    """Text inside boxes of one page, from PDFium's text page (top-origin boxes in, PDF space inside)."""
+class _FrameChars:
+    """PDFium's text-in-a-rectangle (CPDF_TextPage::GetTextByRect) redone in the reading frame.
 
-    def __init__(self, textpage, height: float):
-        self.tp, self.h = textpage, height
-        self._runs = None  # text runs (x0, top, x1, bottom), read only when asked
+    PDFium starts a new line inside the rectangle when a character's baseline *page-space y*
+    changes; for text running up or down the page (a frame turned by 90° or 270°) every line of a
+    cell starts at the same y, so its line breaks are lost. Same rule here, on frame y: a character
+    is taken when its box meets the rectangle; a space between taken characters is kept; a line
+    break goes before a taken character that follows untaken ones on another baseline."""
+
+    def __init__(self, textpage, frame: PageFrame):
+        raw = textpage.raw
+        left, right, bottom, top = (ctypes.c_double() for _ in range(4))
+        x, y = ctypes.c_double(), ctypes.c_double()
+        self.chars: list[tuple[int, tuple[float, float, float, float] | None, float | None]] = []
+        for i in range(textpage.count_chars()):
+            u = pdfium_c.FPDFText_GetUnicode(raw, i)
+            box = None
+            if pdfium_c.FPDFText_GetCharBox(raw, i, left, right, bottom, top):
+                box = frame.box(left.value, bottom.value, right.value, top.value)
+            base = frame.point(x.value, y.value)[1] if pdfium_c.FPDFText_GetCharOrigin(raw, i, x, y) else None
+            self.chars.append((u, box, base))
+
+    def text(self, rect: tuple[float, float, float, float]) -> str:
+        x0, top, x1, bottom = rect
+        out: list[str] = []
+        line_y = 0.0
+        after_taken = False  # the previous character was taken
+        left_box = False  # an untaken, non-space character came since the last taken one
+        for u, box, base in self.chars:
+            if box is not None and box[0] < x1 and box[2] > x0 and box[1] < bottom and box[3] > top \
+                    and (box[2] > box[0] or box[3] > box[1]):
+                if base is not None and base != line_y and not after_taken and left_box:
+                    line_y = base
+                    if out:
+                        out.append("\r\n")
+                after_taken, left_box = True, False
+                if u:
+                    out.append(chr(u))
+            elif u == 32:
+                if after_taken:
+                    out.append(" ")
+                    after_taken = left_box = False
+            else:
+                after_taken, left_box = False, True
+        return "".join(out)
+
+
+class _PdfiumText:
+    """Text inside boxes of one page, from PDFium's text page (reading-frame boxes in, page space inside)."""
+
+    def __init__(self, textpage, frame: PageFrame):
+        self.tp, self.frame = textpage, frame
+        self._runs: list[tuple[float, float, float, float]] | None = None  # text runs in the frame, read when asked
+        # Lines across page-space y (see _FrameChars); otherwise PDFium's own (faster) reading.
+        self._chars = _FrameChars(textpage, frame) if frame.rotation in (90, 270) else None
 
     def text(self, box):
-        x0, top, x1, bottom = box
-        return self.tp.get_text_bounded(left=x0, bottom=self.h - bottom, right=x1, top=self.h - top)
+        if self._chars is not None:
+            return join_line_end_hyphens(self._chars.text(box))
+        left, bottom, right, top = self.frame.page_box(*box)
+        return join_line_end_hyphens(self.tp.get_text_bounded(left=left, bottom=bottom, right=right, top=top))
 
     def lowest_text_bottom(self, box):
         if self._runs is None:
             rects = (self.tp.get_rect(i) for i in range(self.tp.count_rects()))
-            self._runs = [(l, self.h - t, r, self.h - b) for l, b, r, t in rects]
+            self._runs = [self.frame.box(*r) for r in rects]
         return _lowest(self._runs, box)
 
 
@@ -40,7 +104,7 @@ class _PlumberText:
         self.page = page
 
     def text(self, box):
-        return self.page.within_bbox(box, strict=False).extract_text() or ""
+        return join_line_end_hyphens(self.page.within_bbox(box, strict=False).extract_text() or "")
 
     def lowest_text_bottom(self, box):
         return _lowest([(c["x0"], c["top"], c["x1"], c["bottom"]) for c in self.page.chars if c["text"].strip()], box)
@@ -66,15 +130,14 @@ def pdfium_to_grids(doc: OpenedPdf, settings) -> list[PageGrid]:
     ocr_pages = []
     try:
         for index in range(doc.page_count):
-            page = doc.pdf[index]
-            textpage = page.get_textpage()
-            try:
+            with read_page(doc, index) as (page, textpage, frame):
                 n_chars = textpage.count_chars()
                 images = has_images(page)
                 route = page_route(n_chars, images, textpage.get_text_range() if n_chars else None, settings.ocr)
                 if route == PageRoute.SCAN_ERROR:
                     raise _no_text_layer(doc, index + 1)
-                rules = page_to_rules(page, settings.max_rule_thickness, settings.min_rule_length) if route == PageRoute.TEXT else []
+                rules = (page_to_rules(page, settings.max_rule_thickness, settings.min_rule_length, frame)
+                         if route == PageRoute.TEXT else [])
                 if route == PageRoute.TEXT and not rules and images and settings.ocr == "auto":
                     route = PageRoute.OCR_IF_AVAILABLE  # its table may be in the image; without OCR it is a text page
                 if route in (PageRoute.OCR, PageRoute.OCR_IF_AVAILABLE):
@@ -87,14 +150,13 @@ def pdfium_to_grids(doc: OpenedPdf, settings) -> list[PageGrid]:
                                                                "(install tesseract-ocr-vie)", index + 1)
                         pool = ocr.OcrPool(settings)
                     pool.throttle()
-                    gray = ocr.ocr_image.page_to_gray(page, settings.ocr_dpi)
-                    ocr_pages.append(pool.submit(gray, index + 1, page.get_width(), page.get_height()))
+                    gray, dpi = ocr.ocr_image.page_to_gray_limited(page, settings.ocr_dpi, settings.max_render_pixels)
+                    if dpi < settings.ocr_dpi:
+                        doc.warn("read", _reduced(page, settings.ocr_dpi, dpi, settings.max_render_pixels), index + 1)
+                    ocr_pages.append(pool.submit(gray, index + 1, page.get_width(), page.get_height(), dpi))
                 elif rules:
-                    h = page.get_height()
-                    grids.extend(rules_to_grids(index + 1, page.get_width(), h, rules, _PdfiumText(textpage, h), settings))
-            finally:
-                textpage.close()
-                page.close()
+                    grids.extend(rules_to_grids(index + 1, frame.width, frame.height, rules,
+                                                _PdfiumText(textpage, frame), settings))
         if ocr_pages:
             from extractors import ocr
             for future in ocr_pages:
@@ -106,6 +168,22 @@ def pdfium_to_grids(doc: OpenedPdf, settings) -> list[PageGrid]:
     return grids
 
 
+def _plumber_turn(page) -> str | None:
+    """Why pdfminer's layout of this page cannot be trusted for cells, or None: a /Rotate (its
+    rotated char positions are off by a little), or text drawn turned (its words come out
+    letter by letter)."""
+    rotation = int(page.rotation or 0) % 360
+    if rotation:
+        return f"page is rotated (/Rotate {rotation})"
+    votes: Counter[int] = Counter()
+    for ch in page.chars:
+        if ch["text"].strip():
+            a, b = ch["matrix"][:2]
+            votes[int(round(math.degrees(math.atan2(b, a)) / 90)) % 4 * 90] += 1
+    angle = votes.most_common(1)[0][0] if votes else 0
+    return f"its text is drawn turned by {angle}°" if angle else None
+
+
 def pdfplumber_to_grids(doc: OpenedPdf, settings) -> list[PageGrid]:
     import pdfplumber  # only this engine needs it; importing it costs ~80 ms of start-up
 
@@ -114,13 +192,17 @@ def pdfplumber_to_grids(doc: OpenedPdf, settings) -> list[PageGrid]:
         for index, page in enumerate(pdf.pages):
             if not page.chars and page.images:
                 raise _no_text_layer(doc, index + 1, "the pdfplumber engine does not OCR (use read.engine: pdfium)")
-            rules = []
+            rules: list[Rule] = []
             for e in page.edges:
                 if e["orientation"] == "h" and e["x1"] - e["x0"] >= settings.min_rule_length:
                     rules.append(Rule("h", e["top"], e["x0"], e["x1"]))
                 elif e["orientation"] == "v" and e["bottom"] - e["top"] >= settings.min_rule_length:
                     rules.append(Rule("v", e["x0"], e["top"], e["bottom"]))
             if rules:
+                turned = _plumber_turn(page)
+                if turned:
+                    raise BadInputError(doc.path.name, f"{turned}: the pdfplumber engine reads only upright, "
+                                                       "unrotated pages (use read.engine: pdfium)", index + 1)
                 grids.extend(rules_to_grids(index + 1, float(page.width), float(page.height), rules, _PlumberText(page), settings))
     return grids
 

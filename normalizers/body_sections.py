@@ -8,6 +8,13 @@ a heading may wrap onto a second line. Paragraphs are joined from their wrapped 
 across page breaks; a new one starts at a clause marker ("a)", "đ)"), a bullet ("-", "+"),
 a first-line indent, a wider gap above the line, or (where the layout says nothing) after
 a line that ends a sentence when the next one starts with a capital.
+
+The title is the type line ("KẾ HOẠCH", "QUYẾT ĐỊNH", "CHƯƠNG TRÌNH HÀNH ĐỘNG", …) and the lines
+under it; a Công văn has none, its subject ("V/v …") stands under its number. A Quyết định or
+Nghị quyết has articles ("Điều 1. Ban hành kèm theo …") and, after its signature, the plan it
+issues: that plan's header, title and note "(Ban hành kèm theo …)" are kept apart
+(`attached_header`, `attached_title`) and its parts follow the articles. Page numbers (a lone
+number at the top of pages from page 2) are left out of the text.
 """
 from __future__ import annotations
 
@@ -26,8 +33,17 @@ _ARABIC = re.compile(r"^(?P<num>\d{1,2})\s*\.\s*(?P<title>[^\d\s].*)$")
 _SUB = re.compile(r"^(?P<num>\d{1,2}\s*\.\s*\d{1,2})\s*\.?\s+(?P<title>[^\d\s].*)$")
 CLAUSE = re.compile(r"^(?P<letter>[a-zđ])\s*\)\s*(?=\S)")
 _BULLET = re.compile(r"^(?P<mark>[-–+•*])\s+(?=\S)")
-_DOC_TYPES = ("kế hoạch", "quyết định", "chương trình", "đề án", "chỉ thị", "báo cáo", "hướng dẫn", "thông báo")
-_TITLE_STOP = re.compile(r"^(Căn cứ|Thực hiện|Nhằm|Để|Triển khai|Theo)\b")
+# Type lines of the documents that carry task tables (and of the plans they issue).
+_DOC_TYPES = ("kế hoạch", "quyết định", "chương trình", "chương trình hành động", "đề án", "chỉ thị", "báo cáo",
+              "hướng dẫn", "thông báo", "nghị quyết", "công văn", "kết luận", "quy chế", "quy định")
+_TITLE_STOP = re.compile(r"^(Căn cứ|Thực hiện|Nhằm|Để|Triển khai|Theo|Kính gửi)\b")
+_SUBJECT = re.compile(r"^(?:V/v|V/V|v/v|Về việc|VỀ VIỆC)\b")  # a Công văn's subject under its number
+_KINH_GUI = re.compile(r"^K[íi]nh\s+g[ửu]i\b", re.IGNORECASE)
+_ARTICLE = re.compile(r"^Điều\s+(?P<num>\d{1,2})\s*[.:]\s*(?P<rest>.*)$")
+# Page numbers (Decree 30/2020: centred in the top margin from page 2), "- 2 -", "Trang 2".
+_PAGE_NUMBER = re.compile(r"^(?:[-–]\s*)?(?:(?i:trang)\s+)?(?P<n>\d{1,3})(?:\s*[-–])?(?:\s*/\s*\d{1,3})?$")
+_HEADER_LIKE = re.compile(r"C[ỘO]NG\s*H[ÒÓO]A|Đ[ộo]c\s*l[ậa]p|Đ[ẢA]NG\s+C[ỘO]NG\s+S[ẢA]N|^S[ốo]\s*[:.]|,\s*ngày\b|^[-_*=\s]+$",
+                          re.IGNORECASE)
 _CONNECTIVE_END = re.compile(r"(?:\b(?:các|và|của|cho|về|với|thuộc|trong|tại|theo|đến|những)|[,;\-–])$")
 _SENTENCE_END = re.compile(r"[.:!?…]\)?[\"”]?$")
 _ABBR = re.compile(r"^(?P<title>.*\S)\s*\((?P<abbr>[A-ZĐ][A-ZĐ0-9&\- ]{0,15})\)$")
@@ -35,7 +51,7 @@ _ABBR = re.compile(r"^(?P<title>.*\S)\s*\((?P<abbr>[A-ZĐ][A-ZĐ0-9&\- ]{0,15})\
 _CLOSING = re.compile(
     r"^(?:Trên đây là\b|(?:Ủy ban nhân dân|Uỷ ban nhân dân|UBND)\s+(?:tỉnh|huyện|thành phố|thị xã)?[^.;]{0,40}?\b(?:yêu cầu|đề nghị)\b"
     r"|Yêu cầu (?:Thủ trưởng )?các\b|Đề nghị (?:Thủ trưởng )?các\b|(?:Trong )?[Qq]uá trình (?:tổ chức )?(?:triển khai )?thực hiện,? nếu\b)")
-_SIGNATURE = re.compile(r"(?:^|\s)(?:TM|KT|TL|TUQ|Q)\s*\.\s*[" + VN_UPPER + r"]")
+_SIGNATURE = re.compile(r"(?:^|\s)(?:(?:TM|KT|TL|TUQ|Q)\s*\.|T/M|T/L|K/T)\s*[" + VN_UPPER + r"]")
 
 
 @dataclass
@@ -70,9 +86,9 @@ class Paragraph:
 @dataclass
 class ParsedSection:
     seq: int  # 1-based, document order (unique even when a numeral is printed twice)
-    kind: str  # preamble | part | section | subsection | closing
-    path: str  # "preamble", "I", "I.1", "II.3.2", "closing"
-    level: int  # 0 preamble/closing, 1 part, 2 section, 3 subsection
+    kind: str  # preamble | article | attachment | part | section | subsection | closing
+    path: str  # "preamble", "Điều 1", "attachment", "I", "I.1", "II.3.2", "closing"
+    level: int  # 0 preamble/attachment/closing, 1 part or article, 2 section, 3 subsection
     number: str | None  # as printed ("II", "3", "1.2")
     title: str | None
     page_start: int
@@ -93,6 +109,9 @@ class ParsedBody:
     tail: list[BodyLine]  # "Nơi nhận:" … and the signature block
     has_bold: bool
     warnings: list[str] = field(default_factory=list)
+    attached_header: list[BodyLine] = field(default_factory=list)  # the issued plan's own header block
+    attached_title: list[BodyLine] = field(default_factory=list)  # its type line, title and "(Ban hành kèm theo …)"
+    page_numbers: list[BodyLine] = field(default_factory=list)  # page-number lines left out of the text
 
     def find_part(self, *words: str) -> ParsedSection | None:
         """The first part (else section) whose folded title contains one of `words`."""
@@ -156,11 +175,13 @@ class _Layout:
         self.size = statistics.median(sizes) if sizes else 12.0
 
     def indented(self, ln: BodyLine) -> bool:
-        return self.geo and ln.x0 is not None and ln.x0 > self.left + max(6.0, 0.5 * self.size)
+        return (self.geo and ln.x0 is not None and self.left is not None
+                and ln.x0 > self.left + max(6.0, 0.5 * self.size))
 
     def short(self, ln: BodyLine) -> bool:
         """The line stops well before the right margin (the last line of a paragraph)."""
-        return self.geo and ln.x1 is not None and ln.x1 < self.right - max(40.0, 3 * self.size)
+        return (self.geo and ln.x1 is not None and self.right is not None
+                and ln.x1 < self.right - max(40.0, 3 * self.size))
 
     def gap_above(self, prev: BodyLine, cur: BodyLine) -> float | None:
         if prev.page != cur.page or prev.baseline is None or cur.baseline is None or not self.pitch:
@@ -185,7 +206,108 @@ def starts_new_paragraph(prev: BodyLine | None, cur: BodyLine, layout: _Layout) 
 
 
 def _is_doc_type_line(text: str) -> bool:
-    return len(text) < 20 and fold(text) in _DOC_TYPES
+    return len(text) < 40 and fold(text) in _DOC_TYPES
+
+
+def drop_page_numbers(lines: list[BodyLine]) -> tuple[list[BodyLine], list[BodyLine]]:
+    """(lines without page numbers, the page-number lines). A page number is a lone number (or
+    "- 2 -", "Trang 2") that is the first or last line of a page after the first, or the topmost
+    line by position; it is never content."""
+    by_page: dict[int, list[int]] = {}
+    for i, ln in enumerate(lines):
+        by_page.setdefault(ln.page, []).append(i)
+    drop: set[int] = set()
+    first_page = min(by_page) if by_page else 1
+    for page, idx in by_page.items():
+        if page == first_page:
+            continue
+        ends = {idx[0], idx[-1]}
+        with_base = [i for i in idx if lines[i].baseline is not None]
+        if with_base:
+            ends.add(max(with_base, key=lambda i: lines[i].baseline or 0.0))
+        for i in ends:
+            m = _PAGE_NUMBER.match(lines[i].text)
+            if m and 1 <= int(m.group("n")) <= page + 50:
+                drop.add(i)
+    return [ln for i, ln in enumerate(lines) if i not in drop], [lines[i] for i in sorted(drop)]
+
+
+def _title_end(lines: list[BodyLine], i: int, has_bold: bool, layout: _Layout) -> int:
+    """Index after the title lines that start at `i` (the type line already taken)."""
+    n = 1
+    prev_upper = True
+    while i < len(lines) and n < 4:
+        ln = lines[i]
+        if _TITLE_STOP.match(ln.text) or _ROMAN.match(ln.text) or CLAUSE.match(ln.text) or ln.text.startswith("("):
+            break
+        if has_bold and not ln.bold:
+            break
+        upper = _upper_ratio(ln.text) > 0.9
+        if upper and not prev_upper:  # "CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH …" after a sentence-case title
+            break
+        prev_upper = upper
+        n += 1
+        i += 1
+        if not has_bold and n >= 2 and _SENTENCE_END.search(ln.text) is None and layout.short(ln):
+            break
+    return i
+
+
+def _subject_block(lines: list[BodyLine], s: int, layout: _Layout) -> tuple[list[int], int]:
+    """A Công văn's "V/v …" lines from `s` (the subject may wrap) and the index where its body
+    starts (after the rest of the header block, which may be read after the subject)."""
+    subj = [s]
+    left_x1 = lines[s].x1
+    j = s + 1
+    while j < len(lines) and len(subj) < 4:
+        ln = lines[j]
+        if _HEADER_LIKE.search(ln.text) or _KINH_GUI.match(ln.text) or _TITLE_STOP.match(ln.text):
+            break
+        if layout.geo and ln.x0 is not None and left_x1 is not None and lines[s].x0 is not None \
+                and ln.x0 > left_x1:  # a line of the right-hand column
+            break
+        subj.append(j)
+        j += 1
+    end = j
+    while end < min(len(lines), j + 6) and (_HEADER_LIKE.search(lines[end].text) or _upper_ratio(lines[end].text) > 0.9
+                                            and len(lines[end].text) < 60):
+        end += 1
+    return subj, end
+
+
+def _tail_start(lines: list[BodyLine], i: int, stop: int) -> int:
+    """Index of "Nơi nhận:" or the signature block ("TM. ỦY BAN NHÂN DÂN") in lines[i:stop]; `stop` if none."""
+    for j in range(i, stop):
+        head = lines[j].text[:3].lower()
+        recipients = head in ("nơi", "noi") and fold(lines[j].text).startswith(("nơi nhận", "noi nhan"))
+        if recipients or (j > i and _SIGNATURE.search(lines[j].text) and _upper_ratio(lines[j].text) > 0.6):
+            return j
+    return stop
+
+
+def _attachment_start(lines: list[BodyLine], after: int) -> int | None:
+    """The type line of a document attached to the one that ends at `after` ("KẾ HOẠCH" / … /
+    "(Ban hành kèm theo Quyết định số …)"), or None."""
+    for j in range(after + 1, len(lines)):
+        if _is_doc_type_line(lines[j].text):
+            if any("kèm theo" in fold(ln.text) for ln in lines[j + 1:j + 8]):
+                return j
+            if any(_ROMAN.match(ln.text) for ln in lines[j + 1:j + 10]):
+                return j
+    return None
+
+
+def _attached_header_start(lines: list[BodyLine], a0: int, floor: int) -> int:
+    """Walk back from the attached type line over its own header block (issuer, motto, number, date)."""
+    k = a0
+    while k - 1 > floor:
+        t = lines[k - 1].text
+        if _HEADER_LIKE.search(t) or (_upper_ratio(t) > 0.9 and not _SIGNATURE.search(t) and len(t) < 60
+                                      and not re.search(r"CHỦ TỊCH|GIÁM ĐỐC|BỘ TRƯỞNG|THỦ TƯỚNG|BÍ THƯ|TRƯỞNG", t)):
+            k -= 1
+            continue
+        break
+    return k
 
 
 class _Builder:
@@ -202,15 +324,21 @@ class _Builder:
         return self.sections[-1] if self.sections else None
 
     def open(self, kind: str, level: int, number: str | None, title: str | None, page: int) -> ParsedSection:
+        parent: ParsedSection | None
+        path: str
         if kind == "part":
-            path, parent = number, None
+            path, parent = number or "", None
         elif kind == "section":
             parent = self.part
-            path = f"{parent.path}.{number}" if parent else number
+            path = f"{parent.path}.{number}" if parent else number or ""
         elif kind == "subsection":
             parent = self.section or self.part
-            sub = number.split(".")[-1]
-            path = f"{parent.path}.{sub}" if parent else number
+            sub = (number or "").split(".")[-1]
+            path = f"{parent.path}.{sub}" if parent else number or ""
+        elif kind == "article":
+            path, parent = f"Điều {number}", None
+        elif kind == "attachment":  # the text of an issued plan before its first part
+            path, parent = "attachment", None
         else:
             path, parent = kind, None
         sec = ParsedSection(len(self.sections) + 1, kind, path, level, number, title, page, page,
@@ -218,6 +346,8 @@ class _Builder:
         self.sections.append(sec)
         if kind == "part":
             self.part, self.section = sec, None
+        elif kind in ("article", "attachment"):
+            self.part, self.section = None, None
         elif kind == "section":
             self.section = sec
         self.prev_line = None
@@ -290,49 +420,22 @@ def _continues_heading(title: str, prev: BodyLine, nxt: BodyLine, layout: _Layou
     return bool(_CONNECTIVE_END.search(title)) or (layout.geo and not layout.short(prev))
 
 
-def parse_body(lines: list[BodyLine]) -> ParsedBody:
-    lines = [ln for ln in lines if ln.text]
-    bolds = [ln.bold for ln in lines if ln.bold is not None]
-    has_bold = any(bolds) and not all(bolds)
-    layout = _Layout(lines)
-    warnings: list[str] = []
-    # Numbered headings are bold in this document (else they are told by their numbering alone).
-    bold_numbers = has_bold and any(ln.bold for ln in lines if _ARABIC.match(ln.text) or _SUB.match(ln.text))
-
-    # The title: "KẾ HOẠCH" and the lines under it; above it, the header block.
-    t0 = next((i for i, ln in enumerate(lines[:40]) if _is_doc_type_line(ln.text)), None)
-    header, title = ([], []) if t0 is None else (lines[:t0], [lines[t0]])
-    i = 0 if t0 is None else t0 + 1
-    if t0 is not None:
-        while i < len(lines) and len(title) < 4:
-            ln = lines[i]
-            if _TITLE_STOP.match(ln.text) or _ROMAN.match(ln.text) or CLAUSE.match(ln.text):
-                break
-            if has_bold and not ln.bold:
-                break
-            title.append(ln)
-            i += 1
-            if not has_bold and len(title) >= 2 and _SENTENCE_END.search(ln.text) is None and layout.short(ln):
-                break
-    else:
-        warnings.append("no title line (KẾ HOẠCH) found on the first page")
-
-    # The tail: "Nơi nhận:" and the signature block (from the first of them).
-    end = len(lines)
-    for j in range(i, len(lines)):
-        head = lines[j].text[:3].lower()
-        recipients = head in ("nơi", "noi") and fold(lines[j].text).startswith(("nơi nhận", "noi nhan"))
-        if recipients or (j > i and _SIGNATURE.search(lines[j].text) and _upper_ratio(lines[j].text) > 0.6):
-            end = j
-            break
-    tail = lines[end:]
-
-    b = _Builder(layout, has_bold)
+def _parse_sections(b: _Builder, lines: list[BodyLine], start: int, end: int, bold_numbers: bool,
+                    warnings: list[str]) -> None:
     expected: int | None = None
     seen_parts: dict[str, int] = {}
-    k = i
+    k = start
     while k < end:
         ln = lines[k]
+        art = _ARTICLE.match(ln.text)
+        if art:  # "Điều 1. Ban hành kèm theo Quyết định này …": an article of the issuing document
+            b.open("article", 1, art.group("num"), None, ln.page)
+            rest = art.group("rest").strip()
+            if rest:
+                b.add_line(BodyLine(ln.page, rest, ln.bold, ln.x0, ln.x1, ln.baseline, ln.size))
+            expected = None
+            k += 1
+            continue
         h = _heading(ln, bold_numbers, expected)
         if h is None:
             b.add_line(ln)
@@ -342,7 +445,7 @@ def parse_body(lines: list[BodyLine]) -> ParsedBody:
         if kind == "part" and not num:  # unnumbered known part: the numeral that would come next
             num = _ROMANS[min(len(seen_parts), len(_ROMANS) - 1)]
         last = ln
-        while k + 1 < end and _continues_heading(htitle, last, lines[k + 1], layout, has_bold):
+        while k + 1 < end and _continues_heading(htitle, last, lines[k + 1], b.layout, b.has_bold):
             k += 1
             last = lines[k]
             htitle = f"{htitle} {last.text}"
@@ -359,9 +462,10 @@ def parse_body(lines: list[BodyLine]) -> ParsedBody:
             expected = int(num) + 1
         k += 1
 
-    # The closing words after the last section ("Ủy ban nhân dân tỉnh yêu cầu …").
-    sections = b.sections
-    if sections and sections[-1].kind != "preamble":
+
+def _split_closing(sections: list[ParsedSection]) -> None:
+    """The closing words after the last section ("Ủy ban nhân dân tỉnh yêu cầu …")."""
+    if sections and sections[-1].kind not in ("preamble", "article"):
         last = sections[-1]
         for pi, p in enumerate(last.paragraphs):
             if pi > 0 and p.marker is None and _CLOSING.match(p.text):
@@ -371,4 +475,61 @@ def parse_body(lines: list[BodyLine]) -> ParsedBody:
                 last.page_end = last.paragraphs[-1].page_end if last.paragraphs else last.page_start
                 sections.append(closing)
                 break
-    return ParsedBody(header, title, sections, tail, has_bold, warnings)
+
+
+def parse_body(lines: list[BodyLine]) -> ParsedBody:
+    lines, page_numbers = drop_page_numbers([ln for ln in lines if ln.text])
+    bolds = [ln.bold for ln in lines if ln.bold is not None]
+    has_bold = any(bolds) and not all(bolds)
+    layout = _Layout(lines)
+    warnings: list[str] = []
+    # Numbered headings are bold in this document (else they are told by their numbering alone).
+    bold_numbers = has_bold and any(ln.bold for ln in lines if _ARABIC.match(ln.text) or _SUB.match(ln.text))
+
+    # The title: "KẾ HOẠCH" (any type line) and the lines under it; above it, the header block.
+    # A Công văn has no type line: its subject ("V/v …") stands in the header's left column.
+    t0 = next((i for i, ln in enumerate(lines[:40]) if _is_doc_type_line(ln.text)), None)
+    s0 = next((i for i, ln in enumerate(lines[:25]) if _SUBJECT.match(ln.text)), None)
+    if s0 is not None and (t0 is None or s0 < t0):
+        subj, i = _subject_block(lines, s0, layout)
+        title = [lines[j] for j in subj]
+        header = [ln for j, ln in enumerate(lines[:i]) if j not in subj]
+    elif t0 is not None:
+        header = lines[:t0]
+        i = _title_end(lines, t0 + 1, has_bold, layout)
+        title = lines[t0:i]
+    else:
+        header, title, i = [], [], 0
+        warnings.append("no document type line (KẾ HOẠCH, QUYẾT ĐỊNH, …) or subject (V/v) found on the first page")
+
+    # The tail: "Nơi nhận:" and the signature block (from the first of them). A Quyết định or Nghị
+    # quyết may go on with the plan it issues, on its own pages: its header, title and note
+    # "(Ban hành kèm theo …)", then its parts.
+    end = _tail_start(lines, i, len(lines))
+    a0 = _attachment_start(lines, end) if end < len(lines) else None
+    attached_header: list[BodyLine] = []
+    attached_title: list[BodyLine] = []
+    b = _Builder(layout, has_bold)
+    if a0 is None:
+        tail = lines[end:]
+        _parse_sections(b, lines, i, end, bold_numbers, warnings)
+    else:
+        h0 = _attached_header_start(lines, a0, end)
+        tail = lines[end:h0]
+        attached_header = lines[h0:a0]
+        k = _title_end(lines, a0 + 1, has_bold, layout)
+        if k < len(lines) and lines[k].text.startswith("("):  # "(Ban hành kèm theo …)", may wrap
+            while k < min(len(lines), a0 + 10):
+                k += 1
+                if lines[k - 1].text.rstrip().endswith(")"):
+                    break
+        attached_title = lines[a0:k]
+        a_end = _tail_start(lines, k, len(lines))
+        _parse_sections(b, lines, i, end, bold_numbers, warnings)
+        if k < a_end and _heading(lines[k], bold_numbers, None) is None:  # text before the plan's first part
+            b.open("attachment", 0, None, None, lines[k].page)
+        _parse_sections(b, lines, k, a_end, bold_numbers, warnings)
+        tail = tail + lines[a_end:]
+    _split_closing(b.sections)
+    return ParsedBody(header, title, b.sections, tail, has_bold, warnings, attached_header, attached_title,
+                      page_numbers)

@@ -17,39 +17,44 @@ Tokens
     WORD   letters ("quý", "thường", "xuyên"; every keyword below is a sequence of WORDs)
     "/"  ","  DASH ("-", "–", "—")  "("  ")"  and OTHER (any other character)
 
-Grammar (EBNF; quoted strings are folded words, YEAR is a NUM 1900..2100)
--------------------------------------------------------------------------
-    deadline    = condition | reference | continuous | recurring | scheduled
-    condition   = ("khi" | "sau khi" | "ngay khi" | "ngay sau khi") ANY+
-    reference   = "theo" ref_head ANY*
-    ref_head    = "thời hạn" | "thời gian" | "kế hoạch" | "quy định" | "qui định"
-                | "tiến độ" | "lộ trình"
-    continuous  = cont [("," | "và") cont] [following]
+Grammar (EBNF; quoted strings are folded words, YEAR is a NUM 1900..2100; the word lists
+are the module constants _CONDITION_HEADS, _REF_HEADS, _LEADS, _CONT, _EVERY)
+-----------------------------------------------------------------------------------------
+    deadline    = condition | reference | {lead} (continuous | recurring | scheduled)
+    condition   = COND_HEAD ANY+ | "theo yêu cầu" | "đột xuất"          ("khi", "sau khi", "trước khi", "căn cứ", ...)
+    reference   = "theo" REF_HEAD ANY*                                   ("tiến độ", "kế hoạch", "quyết định", ...)
+    lead        = LEAD                                 ("xong", "hoàn thành", "là", "nhiệm vụ", "triển khai", ...)
+    continuous  = cont [("," | "và") cont] [following] [[","|"và"] recurrences] [["("] [","] span [")"]]
     cont        = "thường xuyên" | "liên tục"
-    recurring   = ["định kỳ"] every | "định kỳ" NUM "tháng" [("/" | "một") "lần"]   NUM 1, 3, 6, 12
-    every       = ("hàng" | "hằng" | "hăng") ("năm" | "quý" | "tháng")
-    scheduled   = [lead] span [suffix]
-    lead        = ("thực hiện" | "triển khai" | "hoàn thành") ["thí điểm"]
+    recurring   = recurrences [("và" | "hoặc") (COND_HEAD | "đột xuất") ANY*] [["("] [","|":"|";"] {lead} span [")"]]
+    recurrences = recurrence {("," | "/" | "và" | "hoặc") recurrence}    (a "định kỳ" in front covers them all)
+    recurrence  = ["định kỳ"] every | "định kỳ" [NUM ("tháng" | "năm") [per]] | NUM ("tháng" | "năm") per
+    every       = ("hàng" | "hằng" | "hăng") ("năm" | "quý" | "tháng" | "tuần" | "ngày")
+    per         = ("/" | "một" | "1") "lần"
+    scheduled   = span {(";" | "," | "và") ["trong"] point} [suffix]
     span        = "giai đoạn" ["từ"] point to ["hết"] point                 (period)
-                | ["bắt đầu"] "từ" point (to ["hết"] point | ["trở đi"])   (period | since)
-                | "trước" ["ngày"] DATE                                     (due)
-                | (("đến" | "tới") ["hết"] | "hết" | "chậm nhất" ["là"]) point (due)
+                | ["bắt đầu"] ["kể"] "từ" point (to ["hết"] point | ["trở đi" | "về sau"])  (period | since)
+                | "trước" [["("] "ngày" [")"]] point                        (due: a day; before: a period)
+                | (("đến" | "tới") ["hết"] | "hết" | "cuối") point          (due)
+                | "chậm nhất" ["là"] ["trước" | "vào"] point                (due)
                 | "các" point to ["hết"] point                              (period)
-                | ["trong" | "vào"] point [to ["hết"] point]                (point | period)
+                | ["trong" | "vào" | "cả"] point [to ["hết"] point]         (point | period)
     to          = "đến" | "tới" | DASH
     suffix      = "(" suffix_core ")" | suffix_core
-    suffix_core = ongoing | [("và" | ",")] ("hàng" | "hằng" | "hăng") "năm"
+    suffix_core = ongoing [recurrences] | [("và" | ",")] recurrences
     ongoing     = ("và" | ",") (cont [following] | following_core)
     following   = ["trong"] following_core
-    following_core = ("các" | "những") "năm" ("tiếp theo" | "sau")
-    point       = date | month | quarter | half | year
+    following_core = ("các" | "những") "năm" ("tiếp theo" | "sau") | "trở đi"
+    point       = date | worded_date | month | bare_month | quarter | half | year
     date        = ["ngày"] DATE
+    worded_date = ["ngày"] NUM "tháng" NUM [("năm" | "/") YEAR]        ("30 tháng 6 năm 2025")
     month       = "tháng" NUM {sep NUM} [year_part]                   months 1..12, increasing
+    bare_month  = NUM "/" YEAR                                        ("11/2026"; NUM 1..12, 1-2 digits)
     quarter     = ("quý" | "quí") qnum {sep qnum} [year_part]         quarters 1..4, increasing
     qnum        = ROMAN | NUM
     sep         = "," | "và" | DASH                                   (only when a number follows)
     half        = NUM "tháng" ("đầu" | "cuối") "năm" [["/"] YEAR]     NUM 1..11
-    year        = ["năm"] YEAR
+    year        = ["năm"] YEAR | ("trong" | "cả") "năm"               (the latter: the plan's year)
     year_part   = "/" YEAR | [","] "năm" YEAR
 
 Semantics (what each derivation yields)
@@ -74,7 +79,7 @@ Semantics (what each derivation yields)
   the point, end None, ongoing True.
 - due ("trước ngày 30/6/2022", "Trước 15/12", "Đến hết năm 2025", "Chậm nhất quý II/2022"):
   the kind of the point, start None, end = the end of the point. "trước" only takes a day:
-  "trước tháng 6" (before June starts or ends?) is unknown.
+  "trước tháng 6" is before June starts (see below).
 - ongoing suffix ("Quý IV/2022 và thường xuyên", "... và thường xuyên trong các năm tiếp
   theo", "Năm 2022 và các năm tiếp theo"): the span unchanged, ongoing True.
 - annual suffix ("Tháng 11 hàng năm", "Quý IV hằng năm", "Trước ngày 15/12 hằng năm"):
@@ -91,7 +96,21 @@ Semantics (what each derivation yields)
   ".;:," removed), e.g. "Khi có yêu cầu", "Sau khi thực hiện kiểm tra xong"; no dates.
 - reference: kind reference, condition = the whole cell as printed, e.g. "Theo thời hạn tại
   Kế hoạch của UBND tỉnh", "Theo quy định"; no dates.
-- Anything else, including "", None, "Sớm", "Quý V/2022", "Thường xuyên trong năm 2022":
+- before a period ("Xong trước tháng 10/2026", "Trước Quý III/2025", "Trước năm 2026"): kind
+  date, start None, end = the day before the period starts (2026-09-30, 2025-06-30,
+  2025-12-31); before a day ("Trước (ngày) 30/6/2025") the day itself is the due date.
+- "cuối năm 2025" / "cuối quý II": due at the end of the point (start None).
+- a list of points ("Quý II/2022, Quý III/2022", "Năm 2025, 2026", "Tháng 6 và tháng 12"):
+  from the start of the first to the end of the last (increasing), the points' kind if they
+  share one, else range.
+- recurrences: annual | half-yearly | quarterly | monthly | weekly | daily | every-N-months |
+  every-N-years | periodic ("Định kỳ" alone); a list joins them with "," in printed order
+  ("Định kỳ hằng quý / 6 tháng" -> "quarterly,half-yearly"). A recurrence with a span keeps
+  both ("Hằng năm (trước ngày 15/12)" -> recurring, end 15/12 of the plan year, annual); with a
+  condition ("Định kỳ hằng năm và đột xuất") the printed cell is kept as the condition too.
+- continuous with a span ("Thường xuyên trong năm 2022") takes the span's dates; with a
+  recurrence ("Thường xuyên, hằng năm") keeps it.
+- Anything else, including "", None, "Sớm", "Quý V/2022", "Tháng 11 hằng quý", "Khi":
   kind unknown, start/end/recurrence/condition None, ongoing False.
 
 Results are cached per (text, plan_year); a cell parses in about 15-30 µs uncached
@@ -103,7 +122,7 @@ import calendar
 import operator
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -118,7 +137,8 @@ class Deadline:
     start: date | None  # first day covered (None where open or not applicable)
     end: date | None  # last day covered / due date (None where open)
     ongoing: bool = False  # "... và thường xuyên", "thường xuyên", "hằng năm", recurring, "từ năm 2022"
-    recurrence: str | None = None  # annual | half-yearly | quarterly | monthly | None
+    recurrence: str | None = None  # annual | half-yearly | quarterly | monthly | weekly | daily | every-N-months |
+    # every-N-years | periodic; several joined by "," ("quarterly,half-yearly"); None
     condition: str | None = None  # the printed cell for conditional and reference, else None
 
 
@@ -171,6 +191,7 @@ class _Span(NamedTuple):
     lo: _Point | None  # start = first day of lo (None: open start)
     hi: _Point | None  # end = last day of hi (None: open end)
     ongoing: bool = False
+    before: bool = False  # end = the day before hi starts ("trước tháng 10/2026" -> 30/9/2026)
 
 
 class _NoParse(Exception):
@@ -191,23 +212,49 @@ def _words(phrase: str) -> tuple[str, ...]:
     return tuple(phrase.split())
 
 
-_CONDITION_HEADS = tuple(map(_words, ("ngay sau khi", "sau khi", "ngay khi", "khi")))
-_REF_HEADS = tuple(map(_words, ("thời hạn", "thời gian", "kế hoạch", "quy định", "qui định", "tiến độ", "lộ trình")))
+# Word lists of the grammar (folded). Phrases, so "sau khi" is tried before "khi".
+_CONDITION_HEADS = tuple(map(_words, (
+    "ngay sau khi", "sau khi", "ngay khi", "khi", "trước khi", "kể từ khi", "tùy theo", "tuỳ theo", "tùy thuộc",
+    "căn cứ", "đồng thời với", "cùng với", "theo yêu cầu", "đột xuất", "trong trường hợp", "nếu", "ngay sau",
+    "sau", "trường hợp")))
+_REF_HEADS = tuple(map(_words, (
+    "thời hạn", "thời gian", "kế hoạch", "quy định", "qui định", "tiến độ", "lộ trình", "chỉ đạo", "hướng dẫn",
+    "văn bản", "quyết định", "nghị quyết", "chương trình", "đề án", "lịch", "thông báo", "phân công",
+    "nội dung", "chức năng", "nhiệm vụ", "thẩm quyền", "luật", "nghị định", "thông tư", "chỉ thị", "công văn",
+    "kết luận", "dự án", "yêu cầu")))
 _CONT = tuple(map(_words, ("thường xuyên", "liên tục")))
-_LEADS = tuple(map(_words, ("thực hiện", "triển khai", "hoàn thành")))
-# First words of productions, to pick one without trying each in turn.
+# Lead words before the time ("Hoàn thành trước ...", "Xong trong Quý III/2025", "Là nhiệm vụ
+# thường xuyên"): they say what happens, not when; any sequence of them is skipped.
+_LEADS = tuple(map(_words, (
+    "thực hiện", "triển khai", "hoàn thành", "xong", "ban hành", "tổ chức", "trình", "báo cáo", "xây dựng",
+    "tổng kết", "sơ kết", "phấn đấu", "dự kiến", "áp dụng", "thí điểm", "là", "nhiệm vụ", "công việc",
+    "cơ bản", "hoàn thiện", "kiện toàn", "vận hành", "đưa vào sử dụng", "đánh giá", "tổng hợp", "gửi",
+    "duy trì", "được", "phải", "bắt đầu triển khai", "định kỳ thực hiện")))
+_CONDITION_ALONE = frozenset(map(_words, ("theo yêu cầu", "đột xuất")))
 _CONDITION_FIRST = frozenset(h[0] for h in _CONDITION_HEADS)
 _CONT_FIRST = frozenset(h[0] for h in _CONT)
 _LEAD_FIRST = frozenset(h[0] for h in _LEADS)
-_SPAN_FIRST = frozenset({"giai", "bắt", "từ", "trước", "đến", "tới", "hết", "chậm", "các", "trong", "vào"})
+_SPAN_FIRST = frozenset({"giai", "bắt", "từ", "trước", "đến", "tới", "hết", "chậm", "các", "trong", "vào", "cuối",
+                         "cả", "kể"})
 _EVERY_HEAD = frozenset({"hàng", "hằng", "hăng"})  # "hăng": a common OCR slip for "hằng"
-_EVERY = {"năm": "annual", "quý": "quarterly", "quí": "quarterly", "tháng": "monthly"}
+_EVERY = {"năm": "annual", "quý": "quarterly", "quí": "quarterly", "tháng": "monthly", "tuần": "weekly",
+          "ngày": "daily"}
 _EVERY_MONTHS = {1: "monthly", 3: "quarterly", 6: "half-yearly", 12: "annual"}
+_LONG = frozenset({"annual"})  # recurrences a sub-year point may carry ("Tháng 11 hằng năm")
 _TO = frozenset({"đến", "tới", "-", "\u2013", "\u2014"})
 _SEP = frozenset({",", "và", "-", "\u2013", "\u2014"})
 _AND = frozenset({"và", ","})
+_LIST = frozenset({"và", ",", ";"})  # between two points of one deadline ("Quý II/2022, Quý III/2022")
 _QUARTER = frozenset({"quý", "quí"})
 _OCR_QUARTER = {"11": 2, "111": 3}  # "Quý 11/2024": Tesseract reads II as 11
+
+
+def _every_months(n: int) -> str:
+    return _EVERY_MONTHS.get(n) or f"every-{n}-months"
+
+
+def _every_years(n: int) -> str:
+    return "annual" if n == 1 else f"every-{n}-years"
 
 
 # ---- the parser --------------------------------------------------------------------------
@@ -227,6 +274,13 @@ class _Parser:
     def _tok(self, k: int = 0) -> Token | None:
         j = self.i + k
         return self.toks[j] if j < len(self.toks) else None
+
+    def peek(self, k: int = 0) -> Token:
+        """The coming token; no parse past the end."""
+        tok = self._tok(k)
+        if tok is None:
+            raise _NoParse
+        return tok
 
     def text(self, k: int = 0) -> str:
         """The text of a coming token, "" past the end (productions dispatch on it)."""
@@ -265,8 +319,8 @@ class _Parser:
         return self.i == len(self.toks)
 
     def number(self) -> int:
-        tok = self._tok()
-        self.need(tok is not None and tok.kind == "NUM")
+        tok = self.peek()
+        self.need(tok.kind == "NUM")
         self.i += 1
         return int(tok.text)
 
@@ -279,29 +333,63 @@ class _Parser:
         self.i += 1
         return int(self.toks[self.i - 1].text)
 
-    # -- deadline = condition | reference | continuous | recurring | scheduled --
+    def attempt(self, production):
+        """The production's value, or None with the position restored (backtracking)."""
+        save = self.i
+        try:
+            return production()
+        except _NoParse:
+            self.i = save
+            return None
+
+    # -- deadline = condition | reference | {lead} (continuous | recurring | scheduled) --
     def deadline(self, printed: str) -> Deadline:
         first = self.text()
-        if first in _CONDITION_FIRST and self.eat_any(_CONDITION_HEADS):
-            self.need(not self.done())
-            return Deadline("conditional", None, None, condition=printed)
+        if first in _CONDITION_FIRST:
+            start = self.i
+            if self.eat_any(_CONDITION_HEADS):
+                # a head needs what it depends on ("Khi" alone is not a deadline), except the
+                # ones that say it all ("Theo yêu cầu", "Đột xuất")
+                self.need(not self.done() or self.toks_text(start) in _CONDITION_ALONE)
+                return Deadline("conditional", None, None, condition=printed)
         if self.eat("theo"):
             self.need(self.eat_any(_REF_HEADS))
             return Deadline("reference", None, None, condition=printed)
+        self.leads()
+        first = self.text()
         if first in _CONT_FIRST:
-            return self.continuous()
-        if first == "định" or first in _EVERY_HEAD:
-            return self.recurring()
-        return self.scheduled()
+            return self.continuous(printed)
+        if first == "định" or (first in _EVERY_HEAD and self.text(1) in _EVERY) or self.at_per_time():
+            return self.recurring(printed)
+        return self.scheduled(printed)
 
-    def continuous(self) -> Deadline:
+    def toks_text(self, start: int) -> tuple[str, ...]:
+        return tuple(t.text for t in self.toks[start:self.i])
+
+    def leads(self) -> None:
+        while self.text() in _LEAD_FIRST and self.eat_any(_LEADS):
+            pass
+
+    def continuous(self, printed: str) -> Deadline:
+        """cont [("," | "và") cont] [following] [[","] recurrences] [[","|"("] span [")"]]."""
         self.need(self.eat_any(_CONT))
-        if self.eat(_AND):
-            self.need(self.eat_any(_CONT))
+        save = self.i
+        if self.eat(_AND) and not self.eat_any(_CONT):
+            self.i = save
         self.following()
+        recurrence = self.attempt(self.trailing_recurrence)
+        span = None
+        if not self.done():
+            paren = self.eat("(")
+            self.eat(",")
+            span = self.span()
+            self.need(not paren or self.eat(")"))
         self.need(self.done())
+        if span is not None:
+            d = self.span_to_deadline(span, True, recurrence)
+            return Deadline("continuous", d.start, d.end, ongoing=True, recurrence=recurrence)
         start = date(self.plan_year, 1, 1) if self.plan_year else None
-        return Deadline("continuous", start, None, ongoing=True)
+        return Deadline("continuous", start, None, ongoing=True, recurrence=recurrence)
 
     def following(self) -> bool:
         save = self.i
@@ -313,8 +401,9 @@ class _Parser:
 
     def following_core(self) -> bool:
         return self.eat(frozenset({"các", "những"}), "năm", "tiếp", "theo") or \
-            self.eat(frozenset({"các", "những"}), "năm", "sau")
+            self.eat(frozenset({"các", "những"}), "năm", "sau") or self.eat("trở", "đi")
 
+    # -- recurrences = recurrence {("," | "/" | "và" | "hoặc") recurrence} --
     def every(self) -> str | None:
         tok = self._tok(1)
         if self.at(_EVERY_HEAD) and tok is not None and tok.text in _EVERY:
@@ -322,38 +411,102 @@ class _Parser:
             return _EVERY[tok.text]
         return None
 
-    def recurring(self) -> Deadline:
-        periodic = self.eat("định", "kỳ")
-        recurrence = self.every()
-        if recurrence is None and periodic:
-            recurrence = _EVERY_MONTHS.get(self.number())
-            self.need(recurrence is not None and self.eat("tháng"))
-            self.eat(frozenset({"/", "một"}), "lần")
-        self.need(recurrence is not None and self.done())
+    def at_per_time(self) -> bool:
+        """"6 tháng/lần", "02 năm một lần"."""
+        tok = self._tok()
+        return (tok is not None and tok.kind == "NUM" and self.text(1) in {"tháng", "năm"}
+                and self.text(2) in {"/", "một", "1"} and self.text(3) == "lần")
+
+    def recurrence(self, periodic: bool = False) -> str:
+        """every | "định kỳ" [every | NUM ("tháng" | "năm")] [per] | NUM ("tháng" | "năm") per.
+        `periodic`: a "định kỳ" before the list covers every item ("Định kỳ hằng quý / 6 tháng")."""
+        periodic = self.eat("định", "kỳ") or periodic
+        r = self.every()
+        if r is not None:
+            return r
+        tok = self._tok()
+        if tok is None or tok.kind != "NUM" or self.text(1) not in {"tháng", "năm"}:
+            self.need(periodic and (self.done() or self.at(frozenset({",", "(", ";", "và"}))))
+            return "periodic"  # "Định kỳ" alone: recurring, period not said
+        n = self.number()
+        unit = self.text()
+        self.i += 1
+        per = self.eat(frozenset({"/", "một", "1"}), "lần")
+        self.need(periodic or per)
+        self.need(1 <= n <= (24 if unit == "tháng" else 10))
+        return _every_months(n) if unit == "tháng" else _every_years(n)
+
+    def recurrences(self) -> str:
+        periodic = self.at("định", "kỳ")
+        out = [self.recurrence()]
+        while True:
+            save = self.i
+            if self.eat(frozenset({",", "/", "và", "hoặc"})):
+                nxt = self.attempt(lambda: self.recurrence(periodic))
+                if nxt is not None and nxt != "periodic":
+                    out.append(nxt)
+                    continue
+            self.i = save
+            break
+        return ",".join(dict.fromkeys(out))
+
+    def trailing_recurrence(self) -> str:
+        self.eat(_AND)
+        self.need(self.text() == "định" or (self.text() in _EVERY_HEAD and self.text(1) in _EVERY)
+                  or self.at_per_time())
+        return self.recurrences()
+
+    def recurring(self, printed: str) -> Deadline:
+        """recurrences [("và" | "hoặc") ("đột xuất" | condition)] [[","|"("|":"] span [")"]]."""
+        recurrence = self.recurrences()
+        condition = None
+        span = None
+        if self.at(frozenset({"và", "hoặc"})) and (self.text(1) in _CONDITION_FIRST):
+            self.i += 1
+            self.need(self.eat_any(_CONDITION_HEADS) or self.eat("đột", "xuất"))
+            condition = printed
+            self.i = len(self.toks)
+        if not self.done():
+            paren = self.eat("(")
+            self.eat(frozenset({",", ":", ";"}))
+            self.leads()
+            span = self.span()
+            self.need(not paren or self.eat(")"))
+            self.need(self.done())
+        if span is not None:
+            d = self.span_to_deadline(span, True, recurrence)
+            return Deadline("recurring", d.start, d.end, ongoing=True, recurrence=recurrence, condition=condition)
         y = self.plan_year
         start, end = (date(y, 1, 1), date(y, 12, 31)) if y else (None, None)
-        return Deadline("recurring", start, end, ongoing=True, recurrence=recurrence)
+        return Deadline("recurring", start, end, ongoing=True, recurrence=recurrence, condition=condition)
 
-    # -- scheduled = [lead] span [suffix] --
-    def scheduled(self) -> Deadline:
-        if self.text() in _LEAD_FIRST and self.eat_any(_LEADS):
-            self.eat("thí", "điểm")
+    # -- scheduled = span {list_sep point} [suffix] --
+    def scheduled(self, printed: str) -> Deadline:
         span = self.span()
+        while self.at(_LIST) and span.hi is not None and span.lo is not None:
+            save = self.i
+            self.i += 1
+            self.eat("trong")
+            nxt = self.attempt(self.point)
+            if nxt is None:
+                self.i = save
+                break
+            span = _Span(span.kind if nxt.kind == span.hi.kind and span.kind == nxt.kind else "range", span.lo, nxt)
         ongoing, recurrence = span.ongoing, None
         if not self.done():
             ongoing, recurrence = self.suffix()
             self.need(self.done())
+            if recurrence and span.kind in {"date", "month", "quarter", "range"} and span.kind != "range":
+                self.need(all(r in _LONG or r.endswith("-years") for r in recurrence.split(",")))
         return self.span_to_deadline(span, ongoing, recurrence)
 
     def suffix(self) -> tuple[bool, str | None]:
-        """(ongoing, recurrence): ["("] (ongoing | [("và" | ",")] "hằng năm") [")"]."""
+        """(ongoing, recurrence): ["("] (ongoing | [("và" | ",")] recurrences) [")"]."""
         paren = self.eat("(")
         if self.ongoing():
-            recurrence = None
+            recurrence = self.attempt(self.trailing_recurrence)
         else:
-            self.eat(_AND)
-            recurrence = self.every()
-            self.need(recurrence == "annual")
+            recurrence = self.trailing_recurrence()
         self.need(not paren or self.eat(")"))
         return True, recurrence
 
@@ -375,31 +528,44 @@ class _Parser:
             return self.period(first, required=False) or self.single(first)
         if self.eat("giai", "đoạn"):
             self.eat("từ")
-            return self.period(self.point(), required=True)
+            return self._required(self.period(self.point(), required=True))
         if self.eat("bắt", "đầu"):
             self.need(self.at("từ"))
+        self.eat("kể")
         if self.eat("từ"):
             first = self.point()
             span = self.period(first, required=False)
             if span is not None:
                 return span
-            self.eat("trở", "đi")
+            self.eat("trở", "đi") or self.eat("về", "sau")
             return _Span("range", first, None, ongoing=True)
         if self.eat("trước"):
-            self.eat("ngày")
-            self.need(self._tok() is not None and self._tok().kind == "DATE")
-            return self.due(self.point())
-        if self.eat("đến") or self.eat("tới") or self.at("hết"):
+            # "trước (ngày) 30/6/2025": by that day; "trước tháng 10/2026": before the month starts
+            if self.eat("(", "ngày", ")") or self.eat("ngày"):
+                self.need(self.peek().kind in {"DATE", "NUM"})
+            p = self.point()
+            if p.kind == "date":
+                return self.due(p)
+            return _Span("date", None, p, before=True)
+        if self.eat("đến") or self.eat("tới") or self.at("hết") or self.at("cuối"):
             self.eat("hết")
+            self.eat("cuối")
             return self.due(self.point())
         if self.eat("chậm", "nhất"):
             self.eat("là")
+            self.eat("trước") or self.eat("vào")
             return self.due(self.point())
         if self.eat("các"):  # "các năm 2023 - 2025"
-            return self.period(self.point(), required=True)
-        self.eat("trong") or self.eat("vào")
+            return self._required(self.period(self.point(), required=True))
+        self.eat("trong") or self.eat("vào") or self.eat("cả")
         first = self.point()
         return self.period(first, required=False) or self.single(first)
+
+    @staticmethod
+    def _required(span: _Span | None) -> _Span:
+        if span is None:
+            raise _NoParse
+        return span
 
     def single(self, p: _Point) -> _Span:
         return _Span("range" if p.kind == "half" else p.kind, p, p)
@@ -412,16 +578,16 @@ class _Parser:
             self.need(not required)
             return None
         self.eat("hết")
+        self.eat("năm") if self.at("năm") and self.at_year(1) else None
         return _Span("range", first, self.point())
 
     # -- point = date | month | quarter | half | year --
     def point(self) -> _Point:
-        tok = self._tok()
-        self.need(tok is not None)
+        tok = self.peek()
         if tok.text == "ngày":
             self.i += 1
-            tok = self._tok()
-            self.need(tok is not None and tok.kind == "DATE")
+            tok = self.peek()
+            self.need(tok.kind == "DATE" or (tok.kind == "NUM" and self.text(1) == "tháng"))
         if tok.kind == "DATE":
             return self.date()
         if tok.text == "tháng":
@@ -430,8 +596,32 @@ class _Parser:
             return self.quarter()
         if tok.kind == "NUM" and self.at(tok.text, "tháng", frozenset({"đầu", "cuối"}), "năm"):
             return self.half()
-        self.eat("năm")
+        if tok.kind == "NUM" and len(tok.text) <= 2 and self.text(1) == "tháng":
+            return self.worded_date()
+        if tok.kind == "NUM" and len(tok.text) <= 2 and self.at(tok.text, "/") and self.at_year(2):
+            # a month written bare: "11/2026", "07/2024"
+            month = int(tok.text)
+            self.need(1 <= month <= 12)
+            self.i += 2
+            return _Point("month", self.year(), month, month)
+        if self.eat("năm"):
+            if self.at_year():
+                return _Point("year", self.year(), 1, 12)
+            # "trong năm", "cả năm": the plan's year; "năm" must end the phrase or a clause
+            self.need(self.i >= 2 and self.toks[self.i - 2].text in {"trong", "cả"})
+            return _Point("year", None, 1, 12)
         return _Point("year", self.year(), 1, 12)
+
+    def worded_date(self) -> _Point:
+        """"30 tháng 6 năm 2025", "ngày 15 tháng 12"."""
+        day = self.number()
+        self.i += 1  # "tháng"
+        month = self.number()
+        year = None
+        if self.eat("năm") or self.eat("/"):
+            year = self.year()
+        self.need(1 <= month <= 12 and 1 <= day <= calendar.monthrange(year or 2000, month)[1])
+        return _Point("date", year, month, month, day)
 
     def date(self) -> _Point:
         parts = [int(x) for x in self.toks[self.i].text.split("/")]
@@ -444,8 +634,8 @@ class _Parser:
     def numbers(self, roman: bool) -> list[Token]:
         """NUM (or ROMAN) {sep NUM}; a sep is only taken when a number follows it."""
         kinds = ("NUM", "ROMAN") if roman else ("NUM",)
-        tok = self._tok()
-        self.need(tok is not None and tok.kind in kinds)
+        tok = self.peek()
+        self.need(tok.kind in kinds)
         out = [tok]
         self.i += 1
         while self.at(_SEP) and (nxt := self._tok(1)) is not None and nxt.kind in kinds:
@@ -509,7 +699,10 @@ class _Parser:
         y_hi = (hi and hi.year) or (lo and lo.year) or self.plan_year
         try:
             start = _first_day(lo, y_lo) if lo and y_lo else None
-            end = _last_day(hi, y_hi) if hi and y_hi else None
+            if span.before:
+                end = _first_day(hi, y_hi) - timedelta(days=1) if hi and y_hi else None
+            else:
+                end = _last_day(hi, y_hi) if hi and y_hi else None
         except ValueError:  # 29/2 in a year that is not a leap year
             raise _NoParse from None
         self.need(start is None or end is None or start <= end)

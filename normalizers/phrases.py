@@ -19,8 +19,10 @@ DANGLING_WORDS = frozenset(
 )
 _YEAR_END = re.compile(r"(\b(19|20)\d{2}|\d{1,2}/(19|20)\d{2})\)?$")
 _OPEN_ENDED = ("thường xuyên", "hàng năm", "hằng năm", "hàng quý", "hằng quý", "hàng tháng", "hằng tháng",
-               "định kỳ", "liên tục")
-_CONDITIONAL_START = ("khi ", "sau khi ", "theo ", "trước ", "từ ", "thực hiện ", "ngay ")
+               "định kỳ", "liên tục", "hằng tuần", "hàng tuần", "lần", "đột xuất", "theo yêu cầu", "trong năm",
+               "cả năm", "đầu năm", "cuối năm")
+_CONDITIONAL_START = ("khi ", "sau khi ", "theo ", "trước ", "từ ", "thực hiện ", "ngay ", "căn cứ ", "tùy ",
+                      "tuỳ ", "trong trường hợp ")
 
 
 def ends_dangling(text: str) -> bool:

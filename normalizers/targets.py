@@ -186,7 +186,7 @@ def _scopes(seg: str, values: list[_Value]) -> list[str | None]:
     if all(per):
         return per
     listed = all(_LIST_JOIN.match(seg[a.end:b.start]) for a, b in zip(values, values[1:]))
-    before = [f"cấp {m.group(1).lower()}" for m in _LEVEL.finditer(seg, 0, values[0].start)]
+    before: list[str | None] = [f"cấp {m.group(1).lower()}" for m in _LEVEL.finditer(seg, 0, values[0].start)]
     if listed and len(before) == len(values):
         return before
     return [None] * len(values)

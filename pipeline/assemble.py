@@ -150,9 +150,6 @@ def stitched_to_extraction(doc_id: str, file_name: str, sha256: str, size_bytes:
         "evidence": [{"signal": e.signal, "field": e.field, "weight": e.weight, "detail": e.detail} for e in d.evidence],
         "evidence_text": evidence_text(d),
     } for d in stitched.decisions]
-    orphan_rows = sum(1 for r in stitched.rows if r.task is None)
-    errors = [f"{orphan_rows} activity row(s) before the first numbered task"] if orphan_rows else []
-    errors += body.warnings
     labels = next((t.header_labels for t in tables if t.header_labels), {})
     document = [{
         "doc_id": doc_id, "file_name": file_name, "sha256": sha256, "size_bytes": size_bytes,
@@ -168,7 +165,7 @@ def stitched_to_extraction(doc_id: str, file_name: str, sha256: str, size_bytes:
         "column_map": [{"table_no": t.table_no, "col": r.col, "label": r.label, "role": r.role, "how": r.how,
                         "score": float(r.score), "why": r.why} for t in tables for r in t.column_map],
         "extractor_version": __version__, "settings_json": json.dumps(settings.as_dict(), sort_keys=True, ensure_ascii=False),
-        "status": "partial" if errors else "ok", "errors": errors,
+        # status, errors, warnings and problems are set by the check stage (pipeline/completeness.py)
     }]
     duties = _records(doc_id, body.responsibilities)
     referenced = {m["agency_id"] for m in mentions if m["agency_id"]} | {i for d in duties for i in d["agency_ids"]}

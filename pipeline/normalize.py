@@ -34,8 +34,10 @@ def table_to_normalized(table: StitchedTable, meta: DocumentMeta, settings) -> N
     mentions = [m for ms in leads + partners for m in ms]
     filled = [d for d, r in zip(deadlines, table.rows) if r.text("deadline")]
     counts = {
-        "mentions_matched": sum(m.agency_id is not None for m in mentions),
-        "mentions_unmatched": sum(m.agency_id is None for m in mentions),
+        "mentions_matched": sum(m.agency_id is not None and m.kind != "person" for m in mentions),
+        # persons ("Ông Nguyễn Văn A") are not agencies: counted apart, never as unmatched
+        "mentions_unmatched": sum(m.kind == "unmatched" for m in mentions),
+        "mentions_person": sum(m.kind == "person" for m in mentions),
         "deadlines_parsed": sum(d.kind != "unknown" for d in filled),
         "deadlines_unknown": sum(d.kind == "unknown" for d in filled),
     }

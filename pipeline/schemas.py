@@ -152,8 +152,12 @@ DOCUMENT = pa.schema([
         pa.field("why", pa.string())])),
        "how each printed column of each task table was mapped: role (a field or extra), how (label | content | "
        "label+content | unmapped), score 0-100 and why"),
-    _f("status", pa.string(), "ok | partial", False),
-    _f("errors", pa.list_(pa.string()), "problems found that did not stop the extraction"),
+    _f("status", pa.string(), "ok (every completeness check passed) | partial (see errors: what is missing)", False),
+    _f("errors", pa.list_(pa.string()), "what the output lacks (\"page 5: …\"); empty when status is ok"),
+    _f("warnings", pa.list_(pa.string()), "oddities of the document that do not make the tables incomplete"),
+    _f("problems", pa.list_(pa.struct([pa.field("stage", pa.string()), pa.field("severity", pa.string()),
+                                       pa.field("page", pa.int32()), pa.field("message", pa.string())])),
+       "errors and warnings as items: the stage that found it, severity, page, message"),
 ])
 
 def _table(*cols: tuple) -> pa.Schema:

@@ -54,6 +54,7 @@ class ReadSettings(_Validated):
     ocr_workers: int = 2  # pages read at once (threads, one tesseract process each); 0 = one per core
     ocr_line_scale: float = 40.0  # shortest ruling line found in an image = shorter page side / this
     ocr_correct: bool = True  # Vietnamese post-correction of OCR text (normalizers/ocr_correct.py)
+    max_render_pixels: int = 40_000_000  # a page is rendered at a lower dpi (with a warning) rather than larger
 
     def __post_init__(self):
         if self.engine not in {"pdfium", "pdfplumber"}:

@@ -8,6 +8,8 @@
                                                   targets, legal references, responsibilities
     normalize StitchedTable   → Normalized        agencies resolved against the registry, deadlines parsed
     assemble  everything      → Extraction        rows of each output table
+    check     everything      → status            completeness invariants (pipeline/completeness.py): `ok` only
+                                                  when nothing is missing, else `partial` with what is missing
     write     Extraction      → folder of Parquet files (atomic; skipped when the run has no output folder)
 
 Each stage reads what earlier stages left in one `DocumentRun` and adds its own product. The runner
@@ -21,13 +23,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.records import ErrorItem, PageGrid, PageTable, StitchedTable
+from core.records import ErrorItem, PageGrid, PageTable, Severity, Status, StitchedTable
 from extractors.appendix import grids_to_page_tables
+from extractors.page_objects import count_page_objects
 from extractors.pdf_document import OpenedPdf, open_pdf
 from extractors.text_layer import pdf_to_grids
 from normalizers.body import BodyRecords
 from pipeline.assemble import Extraction, appendix_texts, stitched_to_extraction
 from pipeline.body import pdf_body_to_records
+from pipeline.completeness import check_table
 from pipeline.normalize import Normalized, table_to_normalized
 from pipeline.settings import Settings
 from pipeline.stitch import page_tables_to_table
@@ -93,6 +97,30 @@ def _assemble(run: DocumentRun) -> None:
         run.need(run.normalized, "the normalized table"), run.settings)
 
 
+def _as_item(warning: ErrorItem | str, stage: str) -> ErrorItem:
+    return warning if isinstance(warning, ErrorItem) else ErrorItem(stage, warning, Severity.WARNING)
+
+
+def problem_text(item: ErrorItem) -> str:
+    return (f"page {item.page}: " if item.page is not None else "") + item.message
+
+
+def _check(run: DocumentRun) -> None:
+    extraction, doc = run.need(run.extraction, "the extraction"), run.need(run.doc, "the opened PDF")
+    body = run.need(run.body, "the body records")
+    run.errors += check_table(run.grids, run.tables, run.need(run.stitched, "the stitched table"), doc.page_count,
+                              count_page_objects(doc.path.read_bytes()))
+    run.errors += doc.warnings + [_as_item(w, "body") for w in body.warnings]
+    errors = [e for e in run.errors if e.severity == Severity.ERROR]
+    document = extraction.tables["document"][0]
+    document.update({
+        "status": Status.PARTIAL if errors else Status.OK,
+        "errors": [problem_text(e) for e in errors],
+        "warnings": [problem_text(e) for e in run.errors if e.severity != Severity.ERROR],
+        "problems": [{"stage": e.stage, "severity": e.severity, "page": e.page, "message": e.message} for e in run.errors],
+    })
+
+
 def _write(run: DocumentRun) -> None:
     if run.out_dir is not None:
         run.folder = write_extraction(run.need(run.extraction, "the extraction"), run.out_dir, run.settings.write)
@@ -112,6 +140,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("body", _body),
     Stage("normalize", _normalize),
     Stage("assemble", _assemble),
+    Stage("check", _check),
     Stage("write", _write),
 )
 STAGE_NAMES = tuple(s.name for s in STAGES)

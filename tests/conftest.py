@@ -28,3 +28,27 @@ def seed_file() -> Path:
     if not path.is_file():
         pytest.fail(f"seed text not found at {path}: set PLAN_SEED to its path")
     return path
+
+
+SAMPLE_PDF = ROOT / "data" / "raw" / "hung-yen-2022-196-kh-ubnd.pdf"
+SCAN_PDF = ROOT / "data" / "raw" / "hung-yen-2022-196-kh-ubnd-scan.pdf"
+
+
+@pytest.fixture(scope="session")
+def params():
+    from pipeline.settings import Settings
+    return Settings.from_yaml(ROOT / "params.yaml")
+
+
+@pytest.fixture(scope="session")
+def sample_run(params):
+    """The bundled born-digital sample through every stage but `write`, once per test session."""
+    from pipeline.stages import run_stages
+    return run_stages(SAMPLE_PDF, params, until="check")
+
+
+@pytest.fixture(scope="session")
+def scan_run(params):
+    """The bundled scanned sample through every stage but `write` (OCR: ~15 s), once per test session."""
+    from pipeline.stages import run_stages
+    return run_stages(SCAN_PDF, params, until="check")

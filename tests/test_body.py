@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from core.records import BodyLine
+from core.records import BodyLine, Severity
 from extractors.body_text import find_first_appendix_page, lines_from_text
 from extractors.pdf_document import open_pdf
 from normalizers.body import BodyRecords, lines_to_records
@@ -65,6 +65,33 @@ def test_metadata_exactly(rec):
     assert m.signature_text == "TM. ỦY BAN NHÂN DÂN / KT. CHỦ TỊCH / PHÓ CHỦ TỊCH"
     assert (m.number_source, m.date_source) == ("header", "header")
     assert m.recipients[0] == "Bộ Nội vụ" and m.recipients[-1] == "Lưu: VT, CVNC" and len(m.recipients) == 12
+
+
+def test_metadata_of_the_document_around_the_table(rec):
+    """The fields that tell the document's type and issuer apart (tests/test_document_types.py has
+    every other type); the only body oddity of the sample is its "II" printed twice, a warning."""
+    m = rec.meta
+    assert (m.doc_type_code, m.parent_body, m.issuer_kind, m.issuer_level) == ("KH", None, "people_committee", "province")
+    assert m.issuer_printed == "ỦY BAN NHÂN DÂN / TỈNH HƯNG YÊN"
+    assert (m.subject, m.issued_document_type, m.issued_document_title, m.stamp_detail) == (None, None, None, None)
+    from normalizers.plan_meta import plan_identity
+    assert m.plan_identity == plan_identity("Ủy ban nhân dân tỉnh Hưng Yên", "196/KH-UBND", date(2021, 12, 24),
+                                            "Kế hoạch cải cách hành chính nhà nước tỉnh Hưng Yên năm 2022").key
+    assert [(w.severity, w.message.split(" (")[0]) for w in rec.warnings] == [
+        (Severity.WARNING, "part numeral II printed twice")]
+
+
+def test_scanned_twin_without_a_number_has_the_same_identity(sample):
+    """A scan whose number OCR did not read (and whose header lost its tone marks) is the same plan."""
+    _, rec, _, doc = sample
+    from extractors.body_text import pdf_to_body_text
+    text = pdf_to_body_text(doc, 13)
+    lines = [BodyLine(ln.page, "So: .../KH-UBND" if ln.text.startswith("Số:") else
+                      ("UY BAN NHAN DAN" if ln.text == "ỦY BAN NHÂN DÂN" else ln.text)) for ln in text.lines]
+    got = lines_to_records(lines).meta
+    assert got.plan_number is None and got.issuing_body == "Ủy ban nhân dân tỉnh Hưng Yên"
+    assert (got.issuer_kind, got.issuer_level) == ("people_committee", "province")
+    assert got.plan_identity == rec.meta.plan_identity
 
 
 def test_number_and_date_fall_back_to_the_appendix_subtitle(sample):
@@ -126,7 +153,8 @@ def test_sections_with_pages(rec):
     got = [(s.path, s.title, s.page_start, s.page_end, s.paragraph_count) for s in rec.sections]
     assert got == SECTIONS
     assert [s.seq for s in rec.sections] == list(range(1, len(SECTIONS) + 1))
-    assert any("numeral II printed twice" in w for w in rec.warnings)
+    twice = [w for w in rec.warnings if "numeral II printed twice" in w.message]
+    assert len(twice) == 1 and twice[0].severity == Severity.WARNING and twice[0].stage == "body"
 
 
 def test_every_seed_paragraph_is_one_section_paragraph(rec, seed_file):
@@ -561,7 +589,7 @@ def test_plain_text_plan():
 def test_no_text_gives_empty_records_with_warnings():
     got = lines_to_records([])
     assert (got.sections, got.targets, got.references, got.responsibilities) == ([], [], [], [])
-    assert "plan number not found" in got.warnings
+    assert "plan number not found" in [w.message for w in got.warnings]
 
 
 def test_heading_continued_on_a_bold_line():

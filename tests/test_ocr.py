@@ -20,6 +20,7 @@ from core.errors import BadInputError, SettingsError
 from extractors import ocr, ocr_image
 from extractors.grid import lines_to_tables, rules_to_grids, rules_to_lines, table_to_cells
 from extractors.ocr_route import page_route, text_layer_is_garbage
+from extractors.pdf_document import PageFrame
 from extractors.rules import page_to_rules
 from extractors.text_layer import _PdfiumText
 from normalizers.ocr_correct import correct_cell
@@ -288,9 +289,10 @@ def _text_grid(pdf_path, page_no):
     pdf = pdfium.PdfDocument(str(pdf_path))
     page = pdf[page_no - 1]
     tp = page.get_textpage()
-    h = page.get_height()
-    grids = rules_to_grids(page_no, page.get_width(), h, page_to_rules(page, READ.max_rule_thickness, READ.min_rule_length),
-                           _PdfiumText(tp, h), READ)
+    frame = PageFrame(0, *page.get_bbox())  # an upright page: the frame is the page's own space
+    grids = rules_to_grids(page_no, frame.width, frame.height,
+                           page_to_rules(page, READ.max_rule_thickness, READ.min_rule_length, frame),
+                           _PdfiumText(tp, frame), READ)
     return grids, (pdf, page, tp)
 
 

@@ -1,0 +1,208 @@
+"""Is the extracted table complete? Checks run before a document may be called `ok`.
+
+A document is `ok` only when every check passes; each failed check is an error item that says
+what is missing (and where), and makes the status `partial`. The checks look at what the
+stages produced, not at how they produced it, so a new reader or stitcher is held to the same
+rules:
+
+  * every printed cell of every located appendix row was placed in the output (a section title,
+    a task's number or text, an activity cell) on the page it was printed on;
+  * no row stands before the first task;
+  * the appendix pages run without a hole: a page between two appendix pages that is not one
+    of them either lost its table or could not be read;
+  * the numbering runs without gaps: sections I, II, III… (or A, B, C…), tasks 1, 2, 3… within
+    a section or straight through, sub-numbers 1.1, 1.2… under their task;
+  * the last appendix page does not end mid-row at the end of the file (a cut-off file);
+  * every page object in the file was reachable (PDFium repairs a broken page tree by leaving
+    pages out, silently).
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+from core.records import ErrorItem, LogicalCell, PageGrid, PageTable, Severity, StitchedTable
+
+STAGE = "check"
+_WS = re.compile(r"\s+")
+_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
+_ROMAN = re.compile(r"^(?:PHẦN\s+|PHAN\s+)?(?P<n>[IVXLC]+)\s*[.:)]?$", re.IGNORECASE)
+_LETTER = re.compile(r"^(?P<n>[A-Za-zĐđ])\s*[.:)]?$")
+_NUMBER = re.compile(r"^(?P<n>\d+(?:\s*\.\s*\d+)*)\s*[.:)]?$")
+
+
+def _norm(text: str) -> str:
+    return _WS.sub(" ", text or "").strip()
+
+
+def _error(message: str, page: int | None = None) -> ErrorItem:
+    return ErrorItem(STAGE, message, Severity.ERROR, page)
+
+
+def roman_value(text: str) -> int | None:
+    """1 for "I", "I.", "PHẦN I"; None when `text` is not a well-formed Roman numeral."""
+    m = _ROMAN.match(_norm(text))
+    if not m:
+        return None
+    digits = [_ROMAN_VALUES[c] for c in m.group("n").upper()]
+    total = sum(-d if i + 1 < len(digits) and d < digits[i + 1] else d for i, d in enumerate(digits))
+    return total if _to_roman(total) == m.group("n").upper() else None
+
+
+def _to_roman(n: int) -> str:
+    out = ""
+    for value, sym in ((100, "C"), (90, "XC"), (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
+        while n >= value:
+            out, n = out + sym, n - value
+    return out
+
+
+def letter_value(text: str) -> int | None:
+    """1 for "A", "A.", "a)"; None otherwise ("Đ" has no place in the Latin sequence)."""
+    m = _LETTER.match(_norm(text))
+    return ord(m.group("n").upper()) - ord("A") + 1 if m and m.group("n").upper() != "Đ" else None
+
+
+def section_ordinal(text: str) -> int | None:
+    """The position a section numeral claims, read as Roman first: "III" → 3, "B." → 2; None when unreadable.
+
+    "C", "D", "I", "L", "V", "X" are both letters and Roman numerals: `check_numbering` reads a
+    whole sequence in the scheme that breaks least."""
+    value = roman_value(text)
+    return value if value is not None else letter_value(text)
+
+
+def task_number(text: str) -> tuple[int, ...] | None:
+    """(1,) for "1" or "1."; (1, 2) for "1.2"; None for anything else."""
+    m = _NUMBER.match(_norm(text))
+    return tuple(int(p) for p in m.group("n").replace(" ", "").split(".")) if m else None
+
+
+# ---- the checks -----------------------------------------------------------------------------
+
+def _placed(stitched: StitchedTable) -> Counter:
+    """(page, text) of every piece that reached the output, counted."""
+    cells: list[LogicalCell] = [s.title for s in stitched.sections]
+    for task in stitched.tasks:
+        cells += [task.stt, task.text]
+    seen: set[int] = set()
+    for row in stitched.rows:
+        for cell in row.cells.values():
+            if id(cell) not in seen:  # a merged cell is shared by its rows: count its pieces once
+                seen.add(id(cell))
+                cells.append(cell)
+    placed = Counter((p.page_no, _norm(p.text)) for c in cells for p in c.pieces)
+    placed.update((s.page_no, _norm(s.numeral)) for s in stitched.sections)
+    return placed
+
+
+def unplaced_cells(tables: list[PageTable], stitched: StitchedTable) -> list[tuple[int, str, str]]:
+    """(page, field, text) of printed appendix cells that are nowhere in the output."""
+    placed = _placed(stitched)
+    missing = []
+    for table in tables:
+        for row in table.rows:
+            for name, frag in row.fragments.items():
+                key = (row.page_no, _norm(frag.text))
+                if not key[1] or frag.covered:
+                    continue
+                if placed[key] > 0:
+                    placed[key] -= 1
+                else:
+                    missing.append((row.page_no, name, frag.text))
+    return missing
+
+
+def _shorten(text: str, n: int = 60) -> str:
+    text = _norm(text)
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def check_placement(tables: list[PageTable], stitched: StitchedTable) -> list[ErrorItem]:
+    errors = [_error(f"appendix cell not placed in the output: {name} '{_shorten(text)}'", page)
+              for page, name, text in unplaced_cells(tables, stitched)]
+    orphans = [r for r in stitched.rows if r.task is None]
+    if orphans:
+        errors.append(_error(f"{len(orphans)} activity row(s) before the first numbered task", orphans[0].page_no))
+    return errors
+
+
+def _holes(pages: Iterable[int]) -> list[int]:
+    pages = sorted(set(pages))
+    return [p for a, b in zip(pages, pages[1:]) for p in range(a + 1, b)]
+
+
+def check_pages(tables: list[PageTable], grids: list[PageGrid], page_count: int) -> list[ErrorItem]:
+    appendix = [t.page_no for t in tables]
+    errors = []
+    with_grid = {g.page_no for g in grids}
+    for page in _holes(appendix):
+        why = "its ruled table was not recognised" if page in with_grid else "no table was read on it"
+        errors.append(_error(f"page {page} lies inside the appendix (pages {appendix[0]}-{appendix[-1]}) "
+                             f"but was not read as part of it: {why}", page))
+    if tables and appendix[-1] == page_count and len(tables) > 1:
+        # A row cut by the end of the file: the last page's table reaches as low as the lowest table
+        # and its last row's text runs down to the cell bottom (Word fills a cut cell to the page end).
+        last, lowest = tables[-1], max(t.table_bottom for t in tables)
+        cut = last.rows and any(f.fills_bottom for f in last.rows[-1].fragments.values())
+        if cut and lowest - last.table_bottom <= last.line_height:
+            errors.append(_error("the table's last row runs off the last page of the file: the file may be cut short",
+                                 page_count))
+    return errors
+
+
+def check_page_objects(page_objects: int, page_count: int) -> list[ErrorItem]:
+    if page_objects > page_count:
+        return [_error(f"the file holds {page_objects} page objects but only {page_count} pages could be read: "
+                       f"{page_objects - page_count} page(s) lost to damage")]
+    return []
+
+
+def check_numbering(stitched: StitchedTable) -> list[ErrorItem]:
+    errors = min((_section_breaks(stitched, scheme) for scheme in (roman_value, letter_value)), key=len)
+    # Tasks: numbered within each section (restarting at 1) or straight through the table.
+    prev_top: int | None = None
+    prev_section = None
+    for task in stitched.tasks:
+        number = task_number(task.stt.text())
+        if number is None:
+            continue
+        top = number[0]
+        if task.section is not prev_section:
+            prev_section = task.section
+            if prev_top is None or top in (1, prev_top + 1):
+                prev_top = top
+                continue
+            errors.append(_error(f"task numbering breaks at '{task.stt.text()}' after {prev_top} "
+                                 f"(section '{_norm(task.section.numeral) if task.section else ''}')", task.page_no))
+            prev_top = top
+            continue
+        if prev_top is not None and top not in (prev_top, prev_top + 1):
+            errors.append(_error(f"task numbering breaks at '{task.stt.text()}' after {prev_top} "
+                                 f"(section '{_norm(task.section.numeral) if task.section else ''}')", task.page_no))
+        prev_top = top
+    return errors
+
+
+def _section_breaks(stitched: StitchedTable, scheme) -> list[ErrorItem]:
+    errors = []
+    numbered = [(s, scheme(s.numeral)) for s in stitched.sections if section_ordinal(s.numeral) is not None]
+    expected = 1
+    for s, o in numbered:
+        if o is None:
+            errors.append(_error(f"section numbering breaks at '{_norm(s.numeral)}' (mixed numbering)", s.page_no))
+            continue
+        if o != expected:
+            want = _to_roman(expected) if scheme is roman_value else chr(ord("A") + expected - 1)
+            what = "repeated" if o < expected else f"expected {want}"
+            errors.append(_error(f"section numbering breaks at '{_norm(s.numeral)}' ({what})", s.page_no))
+        expected = o + 1
+    return errors
+
+
+def check_table(grids: list[PageGrid], tables: list[PageTable], stitched: StitchedTable, page_count: int,
+                page_objects: int = 0) -> list[ErrorItem]:
+    """Every completeness check, in document order of what they describe."""
+    return (check_page_objects(page_objects, page_count) + check_pages(tables, grids, page_count)
+            + check_placement(tables, stitched) + check_numbering(stitched))
