@@ -193,6 +193,7 @@ class LogicalSection:
     title: LogicalCell
     page_no: int
     table_no: int = 1
+    printed: str = ""  # the row's cell as printed when numeral and title share it ("I. CẢI CÁCH THỂ CHẾ")
 
 
 @dataclass

@@ -138,7 +138,7 @@ def _mark_section(row: PageRow, new_here: list[Cell], grid: PageGrid, spans: dic
     others = [k for k in row.fragments if k != "stt" and row.text(k)]
     if number is not None and number.level == SECTION:
         title = next((row.text(k) for k in others), "")
-        row.is_section, row.section_numeral, row.section_title = True, number.text, title
+        row.is_section, row.section_numeral, row.section_title = True, stt, title  # the numeral as printed ("B.")
         return
     if stt and number is not None:
         return  # a task number: a task row

@@ -88,12 +88,13 @@ def _placed(stitched: StitchedTable) -> Counter:
         cells += [task.stt, task.text]
     seen: set[int] = set()
     for row in stitched.rows:
-        for cell in row.cells.values():
+        for cell in [*row.cells.values(), *row.extra.values()]:  # extra: columns with no canonical field
             if id(cell) not in seen:  # a merged cell is shared by its rows: count its pieces once
                 seen.add(id(cell))
                 cells.append(cell)
     placed = Counter((p.page_no, _norm(p.text)) for c in cells for p in c.pieces)
     placed.update((s.page_no, _norm(s.numeral)) for s in stitched.sections)
+    placed.update((s.page_no, _norm(s.printed)) for s in stitched.sections if s.printed)  # "I. Title" in one cell
     return placed
 
 
@@ -204,5 +205,12 @@ def _section_breaks(stitched: StitchedTable, scheme) -> list[ErrorItem]:
 def check_table(grids: list[PageGrid], tables: list[PageTable], stitched: StitchedTable, page_count: int,
                 page_objects: int = 0) -> list[ErrorItem]:
     """Every completeness check, in document order of what they describe."""
+    # Each task table numbers its own sections and tasks.
+    numbering = [e for n in sorted({t.table_no for t in tables}) for e in check_numbering(_one_table(stitched, n))]
     return (check_page_objects(page_objects, page_count) + check_pages(tables, grids, page_count)
-            + check_placement(tables, stitched) + check_numbering(stitched))
+            + check_placement(tables, stitched) + numbering)
+
+
+def _one_table(stitched: StitchedTable, table_no: int) -> StitchedTable:
+    return StitchedTable([s for s in stitched.sections if s.table_no == table_no],
+                         [t for t in stitched.tasks if t.table_no == table_no], [], [])

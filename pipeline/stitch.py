@@ -178,7 +178,9 @@ class _Builder:
         title.add(text, prow.page_no)
         # Rows marked by the locate stage carry their numeral ("" for an unnumbered row); others print it in Stt.
         numeral = prow.section_numeral if (prow.section_numeral or prow.section_title) else prow.text("stt")
-        self.sections.append(LogicalSection(numeral, title, prow.page_no, self.table_no))
+        # "I. CẢI CÁCH THỂ CHẾ" in one cell: the numeral and the title are read from it, the cell is kept as printed.
+        printed = next((t for k in prow.fragments if (t := prow.text(k)) and t != text and text and t.endswith(text)), "")
+        self.sections.append(LogicalSection(numeral, title, prow.page_no, self.table_no, printed))
 
     def add_task(self, prow: PageRow) -> LogicalTask:
         stt, text = LogicalCell(), LogicalCell()
