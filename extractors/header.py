@@ -148,13 +148,18 @@ class ContentProfile:
     words: float = 0.0  # mean words per filled cell
 
 
+@lru_cache(maxsize=8)
+def _heads_pattern(heads: tuple[str, ...]) -> re.Pattern:
+    return re.compile(r"^(?:" + "|".join(re.escape(h) for h in sorted(heads, key=len, reverse=True)) + r")(?![^\W_])")
+
+
 def _looks_like_agency(text: str, heads: tuple[str, ...]) -> bool:
-    key = " " + " ".join(_words(fold(text))) + " "
-    return any(key.startswith(f" {h} ") for h in heads)
+    # The first words are enough (fold is the costly part on long cells).
+    return bool(_heads_pattern(heads).match(" ".join(_words(fold(text[:40])))))
 
 
 def column_profile(texts: list[str], vocab: Vocabulary) -> ContentProfile:
-    filled = [clean(t) for t in texts if clean(t)]
+    filled = [" ".join(t.split()) for t in texts if t and not t.isspace()]  # cell texts are NFC already
     if not filled:
         return ContentProfile()
     n = len(filled)
@@ -269,7 +274,7 @@ def _map_columns(grid: PageGrid, at, top: int, depth: int, settings, vocab: Voca
     printed = [c for c in labels if labels[c]]
     if len(label_hits) < MIN_LABEL_SHARE * len(printed):
         return None  # most cells name no role: a data row that happens to hold a head word ("đề án")
-    limit = getattr(settings, "content_sample_rows", 40)
+    limit = getattr(settings, "content_sample_rows", 20)
     profiles = {col: column_profile(_data_texts(grid, at, start, g, limit), vocab) for col, g in groups.items()}
     return _assign(labels, label_hits, profiles, start, depth, settings)
 

@@ -89,7 +89,7 @@ class LocateSettings(_Validated):
     extra_labels: dict[str, list[str]] = field(default_factory=dict)  # role → whole labels
     extra_agency_heads: list[str] = field(default_factory=list)  # first words of a body's or person's name
     content_min_share: float = 0.6  # share of a column's cells that must fit a role to map it by content
-    content_sample_rows: int = 40  # cells per column looked at for content evidence
+    content_sample_rows: int = 20  # cells per column looked at for content evidence
     min_column_overlap: float = 0.6  # a continuation page's column must cover this share of the role's width
     spacer_width: float = 8.0  # pt: narrower grid columns are spacers (boundaries from other rows' rules)
     max_label_words: int = 12  # a header cell with more words is data, not a label
