@@ -88,6 +88,7 @@ class PageGrid:
     cells: list[Cell]
     line_pitch: float = 14.0  # typical distance between text lines in this table
     source: PageRoute = PageRoute.TEXT  # TEXT (the PDF's text layer) or OCR (read from the page image)
+    caption: str = ""  # text printed between the table above (or the page top) and this table, lines by "\n"
 
     @property
     def n_rows(self) -> int:
@@ -120,6 +121,8 @@ class PageRow:
     top: float
     bottom: float
     is_section: bool = False
+    section_numeral: str = ""  # section rows: the numeral ("I", "PHẦN I", "A"; "" for an unnumbered row)
+    section_title: str = ""  # section rows: the title as printed
 
     def text(self, name: str) -> str:
         f = self.fragments.get(name)
@@ -137,6 +140,10 @@ class PageTable:
     table_bottom: float
     page_height: float
     line_height: float  # typical text line pitch on this page, for geometry evidence
+    table_no: int = 1  # 1-based: which task table of the document this page belongs to
+    table_title: str = ""  # the table's caption ("Phụ lục II …"), as printed
+    extra_labels: dict[str, str] = field(default_factory=dict)  # extra column key → label as printed
+    column_map: list = field(default_factory=list)  # extractors.header.ColumnRole per printed column (header pages)
 
 
 @dataclass
@@ -154,6 +161,7 @@ class StitchDecision:
     score: float
     confidence: float  # 0.5 .. 1.0
     evidence: list[Evidence] = field(default_factory=list)
+    table_no: int = 1
 
 
 @dataclass
@@ -184,6 +192,8 @@ class LogicalSection:
     numeral: str
     title: LogicalCell
     page_no: int
+    table_no: int = 1
+    printed: str = ""  # the row's cell as printed when numeral and title share it ("I. CẢI CÁCH THỂ CHẾ")
 
 
 @dataclass
@@ -193,6 +203,8 @@ class LogicalTask:
     text: LogicalCell
     page_no: int  # page of its first row
     rows: list[LogicalRow] = field(default_factory=list)
+    table_no: int = 1
+    parent: LogicalTask | None = None  # a sub-task's task ("1.1", "a)" under "1")
 
 
 @dataclass
@@ -202,6 +214,7 @@ class LogicalRow:
     cells: dict[str, LogicalCell]  # ACTIVITY_FIELDS -> cell (shared with rows above when merged)
     inherited: list[str] = field(default_factory=list)  # activity fields filled from a merged cell above
     page_no: int = 0  # page where the row starts
+    extra: dict[str, LogicalCell] = field(default_factory=dict)  # extra column key → cell (columns with no field)
 
     def text(self, name: str) -> str:
         return self.cells[name].text()
@@ -218,6 +231,7 @@ class StitchedTable:
     tasks: list[LogicalTask]
     rows: list[LogicalRow]
     decisions: list[StitchDecision]
+    tables: list[PageTable] = field(default_factory=list)  # the located page tables, in order
 
 
 # ---- the plan's body (pages before the appendix), as lines of text ----

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import asdict, dataclass
 
+from core.numbering import TASK, parse_stt
 from core.records import ACTIVITY_FIELDS, Decision, PageGrid, PageRoute, PageTable, StitchDecision, StitchedTable
 from pipeline import __version__
 
@@ -19,8 +19,35 @@ class Extraction:
 
 
 def _task_no(stt: str) -> int | None:
-    m = re.fullmatch(r"\s*(\d+)\s*\.?\s*", stt or "")
-    return int(m.group(1)) if m else None
+    n = parse_stt(stt or "")
+    return n.value if n is not None and n.level == TASK else None
+
+
+def _has_content(row) -> bool:
+    return any(row.text(n) for n in ACTIVITY_FIELDS) or any(c.text() for c in row.extra.values())
+
+
+def activity_rows(task, parents: set[int]) -> list:
+    """A task's activity rows. A task printed as a heading over its sub-tasks ("1. Cải cách thể chế" over
+    "1.1", "1.2"; `parents` holds the ids of such tasks) has a row with nothing in its activity cells:
+    that row is not an activity."""
+    return [r for r in task.rows if id(task) not in parents or _has_content(r)]
+
+
+def _hierarchy(task) -> dict:
+    """Section, task and sub-task of a logical task, as output columns."""
+    sec = task.section
+    top = task.parent or task
+    number = parse_stt(task.stt.text())
+    return {
+        "table_no": task.table_no,
+        "section_no": (sec.numeral or None) if sec else None,
+        "section_title": sec.title.text() if sec else None,
+        "task_no": _task_no(top.stt.text()),
+        "task_text": top.text.text() or None,
+        "subtask_no": ((number.text if number else task.stt.text()) or None) if task.parent is not None else None,
+        "subtask_text": (task.text.text() or None) if task.parent is not None else None,
+    }
 
 
 def _joined_pages(row, decisions_by_page: dict[int, StitchDecision]) -> list[int]:
@@ -90,28 +117,31 @@ def stitched_to_extraction(doc_id: str, file_name: str, sha256: str, size_bytes:
     ocr_grids = [g for g in grids if g.source == PageRoute.OCR]
     ocr_pages = sorted({g.page_no for g in ocr_grids} | set(body.ocr_pages))
     by_page = {d.page_no: d for d in stitched.decisions}
+    tables_extra: dict[int, dict[str, str]] = {}
+    for t in tables:
+        tables_extra.setdefault(t.table_no, {}).update(t.extra_labels)
     index = {id(r): i for i, r in enumerate(stitched.rows)}
     activities, tasks, mentions = [], [], []
+    titles = {t.table_no: t.table_title for t in tables}
+    parents = {id(t.parent) for t in stitched.tasks if t.parent is not None}
     for task in stitched.tasks:
-        sec = task.section
-        base = {
-            "doc_id": doc_id,
-            "section_no": sec.numeral if sec else None,
-            "section_title": sec.title.text() if sec else None,
-            "task_no": _task_no(task.stt.text()),
-            "task_text": task.text.text() or None,
-        }
-        row_pages = [p for r in task.rows for p in r.pages()]
+        own_rows = activity_rows(task, parents)
+        base = {"doc_id": doc_id, **_hierarchy(task)}
+        table_key = {"table_no": task.table_no, "table_title": titles.get(task.table_no) or None}
+        row_pages = [p for r in own_rows for p in r.pages()]
         tasks.append({
-            **base, "stt_text": task.stt.text(), "activity_count": len(task.rows),
+            **base, **table_key, "stt_text": task.stt.text(), "level": "subtask" if task.parent is not None else "task",
+            "activity_count": len(own_rows),
             "page_start": min(row_pages + task.text.pages() or [task.page_no]),
             "page_end": max(row_pages + task.text.pages() or [task.page_no]),
             "task_pages": task.text.pages(),
         })
-        for seq, row in enumerate(task.rows, start=1):
+        for seq, row in enumerate(own_rows, start=1):
             i = index[id(row)]
-            key = {"doc_id": doc_id, "section_no": base["section_no"], "task_no": base["task_no"], "activity_seq": seq}
+            key = {"doc_id": doc_id, "table_no": task.table_no, "section_no": base["section_no"], "task_no": base["task_no"],
+                   "subtask_no": base["subtask_no"], "activity_seq": seq}
             mentions += _mention_rows(key, "lead", normalized.leads[i]) + _mention_rows(key, "partner", normalized.partners[i])
+            labels = tables_extra.get(task.table_no, {})
             activities.append({
                 **base, "activity_seq": seq,
                 **{f"{n}_text": row.text(n) or None for n in ACTIVITY_FIELDS},
@@ -121,9 +151,11 @@ def stitched_to_extraction(doc_id: str, file_name: str, sha256: str, size_bytes:
                 **{f"{n}_pages": row.cells[n].pages() for n in ACTIVITY_FIELDS},
                 "joined_at_pages": _joined_pages(row, by_page),
                 **(_deadline_columns(normalized.deadlines[i]) if row.text("deadline") else _NO_DEADLINE),
+                **table_key, "stt_text": task.stt.text() or None,
+                "extra": [(labels.get(k, k), c.text()) for k, c in row.extra.items()],
             })
     stitches = [{
-        "doc_id": doc_id, "page": d.page_no, "decision": d.decision, "score": d.score, "confidence": d.confidence,
+        "doc_id": doc_id, "table_no": d.table_no, "page": d.page_no, "decision": d.decision, "score": d.score, "confidence": d.confidence,
         "evidence": [{"signal": e.signal, "field": e.field, "weight": e.weight, "detail": e.detail} for e in d.evidence],
         "evidence_text": evidence_text(d),
     } for d in stitched.decisions]
@@ -138,6 +170,10 @@ def stitched_to_extraction(doc_id: str, file_name: str, sha256: str, size_bytes:
         "ocr_pages": ocr_pages, **normalized.counts, "appendix_pages": [t.page_no for t in tables],
         "section_count": len(stitched.sections), "task_count": len(stitched.tasks),
         "activity_count": len(activities), "header_labels": list(labels.items()),
+        "task_table_count": len({t.table_no for t in tables}),
+        "table_titles": [titles[n] for n in sorted(titles)],
+        "column_map": [{"table_no": t.table_no, "col": r.col, "label": r.label, "role": r.role, "how": r.how,
+                        "score": float(r.score), "why": r.why} for t in tables for r in t.column_map],
         "extractor_version": __version__, "settings_json": json.dumps(settings.as_dict(), sort_keys=True, ensure_ascii=False),
         # status, errors, warnings and problems are set by the check stage (pipeline/completeness.py)
     }]

@@ -709,7 +709,7 @@ def run_batch(inputs: list[str | Path], out: str | Path, settings: Settings, *, 
             dirs = [Path(i) for i in inputs if Path(i).is_dir()]
             prune(out, dirs, {r.doc_id for r in results})
         # One plan, once: a renamed copy or a scan of a plan already here is named, and left out of dataset/.
-        dups = find_duplicates(out)
+        dups = find_duplicates(out, paths={r.doc_id: Path(r.file) for r in results})
         by_doc = {d.doc_id: d for d in dups}
         for r in results:
             if r.doc_id in by_doc:

@@ -12,7 +12,6 @@ rules:
     of them either lost its table or could not be read;
   * the numbering runs without gaps: sections I, II, III… (or A, B, C…), tasks 1, 2, 3… within
     a section or straight through, sub-numbers 1.1, 1.2… under their task;
-  * the last appendix page does not end mid-row at the end of the file (a cut-off file);
   * every page object in the file was reachable (PDFium repairs a broken page tree by leaving
     pages out, silently), and every compressed stream decodes to its end (a damaged content
     stream is drawn up to the damage: a table that stops halfway looks complete).
@@ -89,12 +88,13 @@ def _placed(stitched: StitchedTable) -> Counter:
         cells += [task.stt, task.text]
     seen: set[int] = set()
     for row in stitched.rows:
-        for cell in row.cells.values():
+        for cell in [*row.cells.values(), *row.extra.values()]:  # extra: columns with no canonical field
             if id(cell) not in seen:  # a merged cell is shared by its rows: count its pieces once
                 seen.add(id(cell))
                 cells.append(cell)
     placed = Counter((p.page_no, _norm(p.text)) for c in cells for p in c.pieces)
     placed.update((s.page_no, _norm(s.numeral)) for s in stitched.sections)
+    placed.update((s.page_no, _norm(s.printed)) for s in stitched.sections if s.printed)  # "I. Title" in one cell
     return placed
 
 
@@ -142,14 +142,8 @@ def check_pages(tables: list[PageTable], grids: list[PageGrid], page_count: int)
         why = "its ruled table was not recognised" if page in with_grid else "no table was read on it"
         errors.append(_error(f"page {page} lies inside the appendix (pages {appendix[0]}-{appendix[-1]}) "
                              f"but was not read as part of it: {why}", page))
-    if tables and appendix[-1] == page_count and len(tables) > 1:
-        # A row cut by the end of the file: the last page's table reaches as low as the lowest table
-        # and its last row's text runs down to the cell bottom (Word fills a cut cell to the page end).
-        last, lowest = tables[-1], max(t.table_bottom for t in tables)
-        cut = last.rows and any(f.fills_bottom for f in last.rows[-1].fragments.values())
-        if cut and lowest - last.table_bottom <= last.line_height:
-            errors.append(_error("the table's last row runs off the last page of the file: the file may be cut short",
-                                 page_count))
+    # A table that merely reaches the bottom of the file's last page is no evidence of a cut file (a full
+    # last page is common): lost pages are found from the file's own page objects and streams instead.
     return errors
 
 
@@ -213,6 +207,12 @@ def check_streams(damaged: list[int]) -> list[ErrorItem]:
 def check_table(grids: list[PageGrid], tables: list[PageTable], stitched: StitchedTable, page_count: int,
                 page_objects: int = 0, damaged: list[int] | None = None) -> list[ErrorItem]:
     """Every completeness check, in document order of what they describe."""
+    # Each task table numbers its own sections and tasks.
+    numbering = [e for n in sorted({t.table_no for t in tables}) for e in check_numbering(_one_table(stitched, n))]
     return (check_page_objects(page_objects, page_count) + check_streams(damaged or [])
-            + check_pages(tables, grids, page_count)
-            + check_placement(tables, stitched) + check_numbering(stitched))
+            + check_pages(tables, grids, page_count) + check_placement(tables, stitched) + numbering)
+
+
+def _one_table(stitched: StitchedTable, table_no: int) -> StitchedTable:
+    return StitchedTable([s for s in stitched.sections if s.table_no == table_no],
+                         [t for t in stitched.tasks if t.table_no == table_no], [], [])

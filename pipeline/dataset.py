@@ -160,11 +160,13 @@ def _split_by_number(groups: dict[str, list]) -> dict[str, list]:
     return out
 
 
-def find_duplicates(out: str | Path, folders: list[Path] | None = None) -> list[Duplicate]:
-    """The documents of OUT that are the same plan as another one there, with the one the dataset keeps."""
+def find_duplicates(out: str | Path, folders: list[Path] | None = None,
+                    paths: dict[str, Path] | None = None) -> list[Duplicate]:
+    """The documents of OUT that are the same plan as another one there, with the one the dataset keeps.
+    `paths`: doc_id → PDF read, when the caller knows them (the batch, before it writes runs.parquet)."""
     out = Path(out)
     folders = document_folders(out) if folders is None else folders
-    paths = recorded_pdf_paths(out)
+    paths = {**recorded_pdf_paths(out), **(paths or {})}
     groups: dict[str, list[tuple[tuple, dict]]] = {}
     for d in folders:
         doc = pq.read_table(d / "document.parquet").slice(0, 1).to_pylist()[0]

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "2"  # 2: dates as timestamp[ms] (pandas reads datetime64, not date objects)
+# 2: dates as timestamp[ms] (pandas reads datetime64, not date objects); task tables of any shape (table_no,
+#    sub-tasks, extra columns, column map); mention kinds and places; document type, issuer and identity;
+#    status means complete (errors), warnings and problems apart
+SCHEMA_VERSION = "2"
 
 
 def _f(name: str, typ: pa.DataType, doc: str, nullable: bool = True) -> pa.Field:
@@ -49,12 +52,20 @@ ACTIVITIES = pa.schema([
     _f("deadline_recurrence", pa.string(), "annual | half-yearly | quarterly | monthly | weekly | daily | every-N-months | "
        "every-N-years | periodic; several joined by a comma (\"quarterly,half-yearly\"); null when none"),
     _f("deadline_condition", pa.string(), "the condition (\"Khi …\") or referenced document, as printed"),
+    _f("table_no", pa.int32(), "1-based order of the task table in the document (several Phụ lục, tables in the body)", False),
+    _f("table_title", pa.string(), "the table's caption as printed (\"Phụ lục II NHIỆM VỤ … (Kèm theo …)\")"),
+    _f("stt_text", pa.string(), "the row's task or sub-task number as printed (\"1.\", \"1.2\", \"a)\")"),
+    _f("subtask_no", pa.string(), "sub-task number (\"1.2\", \"a\") when the row belongs to a sub-task; task_no is its task's"),
+    _f("subtask_text", pa.string(), "sub-task text; task_text is then the text of the task above it"),
+    _f("extra", pa.map_(pa.string(), pa.string()), "columns with no canonical field (Ghi chú, Kinh phí, …): label → text"),
 ])
 
 ACTIVITY_AGENCIES = pa.schema([
     _f("doc_id", pa.string(), "document key", False),
+    _f("table_no", pa.int32(), "task table, with section_no, task_no, subtask_no and activity_seq the key of the activity"),
     _f("section_no", pa.string(), "section numeral, with task_no and activity_seq the key of the activity"),
     _f("task_no", pa.int32(), "task number"),
+    _f("subtask_no", pa.string(), "sub-task number"),
     _f("activity_seq", pa.int32(), "activity position within its task", False),
     _f("role", pa.string(), "lead (Chủ trì) | partner (Phối hợp)", False),
     _f("mention_seq", pa.int32(), "1-based position of the mention within its cell", False),
@@ -102,6 +113,11 @@ TASKS = pa.schema([
     _f("page_start", pa.int32(), "first page of the task's rows", False),
     _f("page_end", pa.int32(), "last page of the task's rows or text", False),
     _f("task_pages", _PAGES, "pages of the task cell's text"),
+    _f("table_no", pa.int32(), "1-based order of the task table in the document", False),
+    _f("table_title", pa.string(), "the table's caption as printed"),
+    _f("level", pa.string(), "task | subtask (\"1.1\", \"a)\" under a task)", False),
+    _f("subtask_no", pa.string(), "sub-task number as printed (task_no and task_text are its task's)"),
+    _f("subtask_text", pa.string(), "sub-task text"),
 ])
 
 STITCHES = pa.schema([
@@ -112,6 +128,7 @@ STITCHES = pa.schema([
     _f("confidence", pa.float64(), "0.5 (coin toss) … 1.0 (certain)", False),
     _f("evidence", _EVIDENCE, "each signal with the field it concerns, its weight and a readable detail"),
     _f("evidence_text", pa.string(), "the evidence as one readable line"),
+    _f("table_no", pa.int32(), "task table whose page top was judged", False),
 ])
 
 DOCUMENT = pa.schema([
@@ -159,6 +176,14 @@ DOCUMENT = pa.schema([
     _f("header_labels", pa.map_(pa.string(), pa.string()), "canonical field → header label as printed"),
     _f("extractor_version", pa.string(), "pipeline version that wrote this", False),
     _f("settings_json", pa.string(), "the settings used, as JSON", False),
+    _f("task_table_count", pa.int32(), "task tables found (other ruled tables are not counted)", False),
+    _f("table_titles", pa.list_(pa.string()), "caption of each task table, in table_no order"),
+    _f("column_map", pa.list_(pa.struct([
+        pa.field("table_no", pa.int32()), pa.field("col", pa.int32()), pa.field("label", pa.string()),
+        pa.field("role", pa.string()), pa.field("how", pa.string()), pa.field("score", pa.float64()),
+        pa.field("why", pa.string())])),
+       "how each printed column of each task table was mapped: role (a field or extra), how (label | content | "
+       "label+content | unmapped), score 0-100 and why"),
     _f("status", pa.string(), "ok (every completeness check passed) | partial (see errors: what is missing)", False),
     _f("errors", pa.list_(pa.string()), "what the output lacks (\"page 5: …\"); empty when status is ok"),
     _f("warnings", pa.list_(pa.string()), "oddities of the document that do not make the tables incomplete"),

@@ -18,9 +18,11 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from core.errors import SettingsError
 from core.records import FIELDS
+from core.vocabulary import EXTRA, ROLES
 
 Positive = Annotated[float, Field(gt=0)]
 Score = Annotated[float, Field(gt=0, le=100)]  # a rapidfuzz score
+Share = Annotated[float, Field(gt=0, le=1)]
 
 
 def _ocr_lang(v: str) -> str:
@@ -33,6 +35,20 @@ def _fields(v: list[str]) -> list[str]:
     unknown = [f for f in v if f not in FIELDS]
     if unknown:
         raise ValueError(f"unknown field name(s) {unknown}; fields: {', '.join(FIELDS)}")
+    return v
+
+
+def _roles(v: dict[str, list[str]]) -> dict[str, list[str]]:
+    unknown = sorted(set(v) - set(ROLES))
+    if unknown:
+        raise ValueError(f"unknown role(s) {unknown}; roles: {', '.join(ROLES)} (whole labels name a role, not 'extra')")
+    return v
+
+
+def _roles_or_extra(v: dict[str, list[str]]) -> dict[str, list[str]]:
+    unknown = sorted(set(v) - set(ROLES) - {EXTRA})
+    if unknown:
+        raise ValueError(f"unknown role(s) {unknown}; roles: {', '.join((*ROLES, EXTRA))}")
     return v
 
 
@@ -96,12 +112,23 @@ class ReadSettings(_Stage):
 
 
 class LocateSettings(_Stage):
-    """Stage `locate`: find appendix pages by their header; map columns to fields."""
-    min_similarity: Score = 86.0  # rapidfuzz ratio (0-100) for a header label to match the vocabulary
-    min_fields: Annotated[int, Field(gt=0)] = 4  # a header must name at least this many canonical fields
-    required_fields: Annotated[list[str], AfterValidator(_fields)] = Field(default_factory=lambda: ["stt", "lead"])
+    """Stage `locate`: find task tables by their header; map columns to roles by label and content."""
+    min_similarity: Score = 86.0  # rapidfuzz ratio (0-100) for a header word to match the vocabulary (OCR damage)
+    min_fields: Annotated[int, Field(gt=0)] = 2  # a header must map at least this many roles
+    required_fields: Annotated[list[str], AfterValidator(_fields)] = Field(default_factory=lambda: ["task"])
     max_header_rows: Annotated[int, Field(gt=0)] = 3  # header may be stacked over this many grid rows
     column_tolerance: Positive = 4.0  # pt: a page without header continues the table if its columns match
+    # ... and at least one of these roles
+    required_any: Annotated[list[str], AfterValidator(_fields)] = Field(default_factory=lambda: ["lead", "deadline"])
+    # More words, without code (core/data/table_vocabulary.yaml has the packaged ones):
+    extra_head_words: Annotated[dict[str, list[str]], AfterValidator(_roles_or_extra)] = Field(default_factory=dict)
+    extra_labels: Annotated[dict[str, list[str]], AfterValidator(_roles)] = Field(default_factory=dict)  # whole labels
+    extra_agency_heads: list[str] = Field(default_factory=list)  # first words of a body's or person's name
+    content_min_share: Share = 0.6  # share of a column's cells that must fit a role to map it by content
+    content_sample_rows: Annotated[int, Field(gt=0)] = 20  # cells per column looked at for content evidence
+    min_column_overlap: Share = 0.6  # a continuation page's column must cover this share of the role's width
+    spacer_width: Positive = 8.0  # pt: narrower grid columns are spacers (boundaries from other rows' rules)
+    max_label_words: Annotated[int, Field(gt=0)] = 12  # a header cell with more words is data, not a label
 
 
 class StitchSettings(_Stage):

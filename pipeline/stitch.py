@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
+from core.numbering import SUBTASK, parse_stt
 from core.records import (
     ACTIVITY_FIELDS,
     Decision,
@@ -29,7 +30,7 @@ from normalizers.phrases import deadline_is_complete, ends_dangling, ends_senten
 
 # How strongly an empty cell under a filled one says "this is the rest of the row above":
 # a new activity almost always names its activity, lead and deadline; partners are often blank.
-EMPTY_BELOW_WEIGHT = {"activity": 1.0, "output": 1.0, "lead": 1.5, "partners": 0.5, "deadline": 1.5}
+EMPTY_BELOW_WEIGHT = {"task": 1.0, "activity": 1.0, "output": 1.0, "lead": 1.5, "partners": 0.5, "deadline": 1.5}
 # Agency lists separate names with ";" or ",": a new name after a page break follows a separator,
 # so a capitalised piece under a finished name is a new cell. Prose may go on with a capitalised
 # word ("… theo" | "Kế hoạch số 131…"), so there a capital is weaker evidence.
@@ -91,13 +92,26 @@ def row_was_stretched(last: PageRow) -> bool:
     return bool(fills) and not any(fills)
 
 
+def _evidence_fields(table: PageTable) -> tuple[str, ...]:
+    """The fields whose pieces are weighed at a page top; without an activity column a task is one
+    row, so its task text is one of the row's own cells."""
+    return ACTIVITY_FIELDS if "activity" in table.columns else ("task", *ACTIVITY_FIELDS)
+
+
+def _up_text(above: LogicalRow, name: str) -> str:
+    if name == "task":
+        return above.task.text.text() if above.task is not None else ""
+    return above.cells[name].text()
+
+
 def continuation_evidence(above: LogicalRow, first: PageRow, prev: PageTable, lowest_bottom: float, settings) -> list[Evidence]:
     ev: list[Evidence] = []
     last = prev.rows[-1]
     stretched = row_was_stretched(last)
     joins: list[tuple[str, str, str]] = []  # (field, text above, text below) to check with word segmentation
-    for name in ACTIVITY_FIELDS:
-        up, down = above.cells[name].text(), first.text(name)
+    fields = _evidence_fields(prev)
+    for name in fields:
+        up, down = _up_text(above, name), first.text(name)
         if not up and not down:
             continue
         if down and not up:
@@ -105,7 +119,7 @@ def continuation_evidence(above: LogicalRow, first: PageRow, prev: PageTable, lo
             continue
         if up and not down:
             # Below a cell already shared by several rows, an empty piece may just be more of the merge.
-            w = EMPTY_BELOW_WEIGHT[name] * (0.5 if _is_shared(above, name) else 1.0)
+            w = EMPTY_BELOW_WEIGHT[name] * (0.5 if name != "task" and _is_shared(above, name) else 1.0)
             ev.append(Evidence("empty_below", name, w, f"nothing below '{up[-30:]}'; a new row would fill this cell"))
             continue
         ev.extend(Evidence(e.signal, name, e.weight, e.detail) for e in _field_votes(name, up, down))
@@ -114,7 +128,7 @@ def continuation_evidence(above: LogicalRow, first: PageRow, prev: PageTable, lo
             ev.append(Evidence("room_left_above", name, -6.0, f"the cell above ends with room for more lines, "
                                f"so its text was complete and '{down[:20]}' is new"))
         joins.append((name, up, down))
-    pieces = [first.text(n) for n in ACTIVITY_FIELDS if first.text(n) and above.cells[n].text()]
+    pieces = [first.text(n) for n in fields if first.text(n) and _up_text(above, n)]
     if len(pieces) >= 2 and not any(is_lower_start(p) or starts_with_digit(p) for p in pieces):
         # Running Vietnamese is mostly lower case: when every piece opens with a capital, they open new cells.
         ev.append(Evidence("all_capital_starts", "", -1.5, f"all {len(pieces)} pieces start with a capital"))
@@ -141,9 +155,11 @@ def _confidence(score: float) -> float:
 
 
 class _Builder:
-    """Accumulates the logical table row by row."""
+    """Accumulates the logical table row by row (one task table: its number, title and extra columns)."""
 
-    def __init__(self):
+    def __init__(self, table_no: int = 1, extras: tuple[str, ...] = ()):
+        self.table_no = table_no
+        self.extras = extras  # extra column keys: cells kept like activity cells, never weighed as evidence
         self.sections: list[LogicalSection] = []
         self.tasks: list[LogicalTask] = []
         self.rows: list[LogicalRow] = []
@@ -158,29 +174,44 @@ class _Builder:
 
     def add_section(self, prow: PageRow) -> None:
         title = LogicalCell()
-        title.add(next((prow.text(n) for n in ("task", *ACTIVITY_FIELDS) if prow.text(n)), ""), prow.page_no)
-        self.sections.append(LogicalSection(prow.text("stt"), title, prow.page_no))
+        text = prow.section_title or next((prow.text(n) for n in ("task", *ACTIVITY_FIELDS) if prow.text(n)), "")
+        title.add(text, prow.page_no)
+        # Rows marked by the locate stage carry their numeral ("" for an unnumbered row); others print it in Stt.
+        numeral = prow.section_numeral if (prow.section_numeral or prow.section_title) else prow.text("stt")
+        # "I. CẢI CÁCH THỂ CHẾ" in one cell: the numeral and the title are read from it, the cell is kept as printed.
+        printed = next((t for k in prow.fragments if (t := prow.text(k)) and t != text and text and t.endswith(text)), "")
+        self.sections.append(LogicalSection(numeral, title, prow.page_no, self.table_no, printed))
 
     def add_task(self, prow: PageRow) -> LogicalTask:
         stt, text = LogicalCell(), LogicalCell()
         stt.add(prow.text("stt"), prow.page_no)
         text.add(prow.text("task"), prow.page_no)
-        task = LogicalTask(self.sections[-1] if self.sections else None, stt, text, prow.page_no)
+        section = self.sections[-1] if self.sections else None
+        parent = None
+        number = parse_stt(prow.text("stt"))
+        if number is not None and number.level == SUBTASK:
+            # A sub-task ("1.1", "a)") belongs to the last top-level task of its section.
+            parent = next((t for t in reversed(self.tasks) if t.parent is None and t.section is section), None)
+        task = LogicalTask(section, stt, text, prow.page_no, table_no=self.table_no, parent=parent)
         self.tasks.append(task)
         return task
 
-    def add_activity(self, prow: PageRow, task: LogicalTask | None, shared: set[str] = frozenset()) -> LogicalRow:
+    def add_activity(self, prow: PageRow, task: LogicalTask | None, shared: frozenset[str] | set[str] = frozenset()) -> LogicalRow:
         above = self.last_row
-        cells, inherited = {}, []
-        for name in ACTIVITY_FIELDS:
+        cells: dict[str, LogicalCell] = {}
+        extra: dict[str, LogicalCell] = {}
+        inherited: list[str] = []
+        for name in (*ACTIVITY_FIELDS, *self.extras):
             frag = prow.fragments.get(name)
             if frag is not None and (frag.covered or name in shared) and above is not None:
-                cells[name] = above.cells[name]  # the merged cell above is this row's cell too
-                inherited.append(name)
+                cell = above.cells[name] if name in above.cells else above.extra.get(name, LogicalCell())
+                if name in ACTIVITY_FIELDS:
+                    inherited.append(name)  # the merged cell above is this row's cell too
             else:
-                cells[name] = LogicalCell()
-                cells[name].add(frag.text if frag else "", prow.page_no)
-        row = LogicalRow(task, cells, inherited, prow.page_no)
+                cell = LogicalCell()
+                cell.add(frag.text if frag else "", prow.page_no)
+            (cells if name in ACTIVITY_FIELDS else extra)[name] = cell
+        row = LogicalRow(task, cells, inherited, prow.page_no, extra)
         if task is not None:
             task.rows.append(row)
         self.rows.append(row)
@@ -188,12 +219,14 @@ class _Builder:
 
     def continue_row(self, prow: PageRow) -> None:
         row = self.last_row
+        assert row is not None, "a page top continues a row only when there is one"
         if row.task is not None:
             row.task.stt.add(prow.text("stt"), prow.page_no)
             row.task.text.add(prow.text("task"), prow.page_no)
         for name in ACTIVITY_FIELDS:
-            text = prow.text(name)
-            row.cells[name].add(text, prow.page_no)
+            row.cells[name].add(prow.text(name), prow.page_no)
+        for name in self.extras:
+            row.extra.setdefault(name, LogicalCell()).add(prow.text(name), prow.page_no)
 
     def row_within_page(self, prow: PageRow) -> None:
         stt_frag = prow.fragments.get("stt")
@@ -237,18 +270,49 @@ def _merged_cells_at_top(above: LogicalRow, first: PageRow, last: PageRow) -> tu
 
 
 def page_tables_to_table(tables: list[PageTable], settings) -> StitchedTable:
-    b = _Builder()
+    """Each task table (PageTable.table_no) is stitched on its own; the results follow each other."""
+    out = StitchedTable([], [], [], [], list(tables))
+    groups: list[list[PageTable]] = []
+    for t in tables:
+        if groups and groups[-1][-1].table_no == t.table_no:
+            groups[-1].append(t)
+        else:
+            groups.append([t])
+    for group in groups:
+        part = _stitch_one(group, settings)
+        out.sections += part.sections
+        out.tasks += part.tasks
+        out.rows += part.rows
+        out.decisions += part.decisions
+    return out
+
+
+def _stitch_one(tables: list[PageTable], settings) -> StitchedTable:
+    extras = tuple(dict.fromkeys(k for t in tables for k in t.extra_labels))
+    b = _Builder(tables[0].table_no, extras)
     decisions: list[StitchDecision] = []
     lowest_bottom = max(t.table_bottom for t in tables)
     for i, table in enumerate(tables):
         for j, prow in enumerate(table.rows):
             if j > 0 or i == 0 or b.last_row is None:
                 if j == 0:
-                    decisions.append(StitchDecision(table.page_no, Decision.FIRST_PAGE, 0.0, 1.0, []))
+                    decisions.append(StitchDecision(table.page_no, Decision.FIRST_PAGE, 0.0, 1.0, [], table.table_no))
                 b.row_within_page(prow)
                 continue
-            decisions.append(_judge_page_top(b, prow, tables[i - 1], lowest_bottom, settings))
+            d = _judge_page_top(b, prow, tables[i - 1], lowest_bottom, settings)
+            d.table_no = table.table_no
+            decisions.append(d)
     return StitchedTable(b.sections, b.tasks, b.rows, decisions)
+
+
+def _task_continues(task: LogicalTask, first: PageRow, last: PageRow) -> list[Evidence]:
+    up, down = task.text.text(), first.text("task")
+    votes = [Evidence(e.signal, "task", e.weight, e.detail) for e in _field_votes("task", up, down)]
+    frag = last.fragments.get("task")
+    # The tallest cell of a row always reaches the row's bottom, so only room left says something.
+    if frag is not None and frag.fills_bottom is False:
+        votes.append(Evidence("task_cell_room", "task", -3.0, "the task cell above ends with room for more lines"))
+    return votes
 
 
 def _judge_page_top(b: _Builder, first: PageRow, prev: PageTable, lowest_bottom: float, settings) -> StitchDecision:
@@ -262,13 +326,26 @@ def _judge_page_top(b: _Builder, first: PageRow, prev: PageTable, lowest_bottom:
         b.add_activity(first, b.add_task(first))
         return StitchDecision(page, Decision.NEW_TASK, 0.0, 1.0, [Evidence("stt_present", "stt", 0.0, f"Stt '{stt}' starts a task")])
     above = b.last_row
+    assert above is not None, "the first page's rows come first"
     ev = continuation_evidence(above, first, prev, lowest_bottom, settings)
     score = round(sum(e.weight for e in ev), 3)
     if score > settings.threshold:
         b.continue_row(first)
         return StitchDecision(page, Decision.CONTINUE_ROW, score, _confidence(score), ev)
+    if "activity" not in prev.columns and first.text("task"):
+        # No activity column: a row with task text that does not go on from the row above is a task.
+        b.add_activity(first, b.add_task(first))
+        return StitchDecision(page, Decision.NEW_TASK, score, _confidence(score), ev)
     task = b.current_task
     task_text = first.text("task")
+    if task is not None and task_text and "stt" not in prev.columns:
+        # No Stt column to say that a task starts: the task cell's own text and geometry decide whether
+        # this piece goes on with the task above (a merged task cell cut by the break) or opens a new task.
+        votes = _task_continues(task, first, prev.rows[-1])
+        ev.extend(votes)
+        if sum(e.weight for e in votes) < MERGED_TEXT_MIN_SCORE:
+            b.add_activity(first, b.add_task(first))
+            return StitchDecision(page, Decision.NEW_TASK, score, _confidence(score), ev)
     if task is not None and task_text:
         task.text.add(task_text, page)
         ev.append(Evidence("task_text_continues", "task", 0.0, f"task cell continues with '{task_text[:30]}'"))

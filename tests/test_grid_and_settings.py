@@ -83,3 +83,28 @@ def test_params_yaml_mirrors_settings():
 def test_bad_settings_are_rejected(bad):
     with pytest.raises(SettingsError):
         Settings.build(bad)
+
+
+class _Source:
+    """Text by box: a title line above the table at y 10-30, cell texts below."""
+
+    def __init__(self, lines):
+        self.lines = lines  # (y, x, text)
+
+    def text(self, box):
+        x0, top, x1, bottom = box
+        return "\n".join(t for y, x, t in self.lines if top <= y <= bottom and x0 <= x <= x1)
+
+    def lowest_text_bottom(self, box):
+        return None
+
+
+def test_grids_keep_the_caption_printed_above_them():
+    from extractors.grid import rules_to_grids
+    from pipeline.settings import ReadSettings
+
+    t1 = _box_rules([0, 50, 100, 150, 200], [40, 60, 80])
+    t2 = _box_rules([0, 50, 100, 150, 200], [300, 320, 340])
+    src = _Source([(15, 20, "Phụ lục I"), (25, 20, "CÁC CHỈ TIÊU"), (50, 20, "Stt"), (200, 20, "Phụ lục II"), (310, 20, "TT")])
+    g1, g2 = rules_to_grids(3, 842, 595, t1 + t2, src, ReadSettings())
+    assert g1.caption == "Phụ lục I\nCÁC CHỈ TIÊU" and g2.caption == "Phụ lục II"  # only the text since the table above

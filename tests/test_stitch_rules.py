@@ -87,3 +87,31 @@ def test_word_segmentation_adds_evidence_only_when_asked():
     assert any(e.signal == "word_joins" and e.field == "activity" for e in asked.decisions[1].evidence)
     off = _stitch(above, below, settings=StitchSettings(use_word_segmentation=False, word_segmentation_margin=100))
     assert not any(e.signal == "word_joins" for e in off.decisions[1].evidence)
+
+
+# ---- tables without an activity column, or without Stt: a task is one row ----
+
+SHORT = ("task", "lead", "deadline")
+
+
+def _short_page(page: int, rows: list[tuple[str, str, str]], fills=None) -> PageTable:
+    prows = [PageRow(page, {f: Fragment(t, False, 1, fills if t else None) for f, t in zip(SHORT, r)}, 0, 10) for r in rows]
+    return PageTable(page, {f: i for i, f in enumerate(SHORT)}, {}, prows, 40, 550, 595, 14)
+
+
+def test_without_stt_or_activity_a_row_cut_by_the_break_goes_on():
+    p1 = _short_page(1, [("Rà soát văn bản", "Sở Tư pháp", "Quý I/2024"), ("Tổ chức kiểm tra việc thực hiện", "Văn phòng", "Thường")], True)
+    p2 = _short_page(2, [("các quy định của tỉnh", "UBND tỉnh", "xuyên"), ("Tổng kết", "Sở Nội vụ", "Năm 2024")])
+    t = page_tables_to_table([p1, p2], StitchSettings())
+    assert t.decisions[1].decision == "continue_row"
+    assert [task.text.text() for task in t.tasks] == [
+        "Rà soát văn bản", "Tổ chức kiểm tra việc thực hiện các quy định của tỉnh", "Tổng kết"]
+    assert t.rows[1].text("deadline") == "Thường xuyên" and t.rows[1].text("activity") == ""
+
+
+def test_without_stt_or_activity_a_new_row_at_the_page_top_is_a_task():
+    p1 = _short_page(1, [("Rà soát văn bản", "Sở Tư pháp", "Quý I/2024")], False)
+    p2 = _short_page(2, [("Tổ chức hội nghị", "Sở Nội vụ", "Năm 2024")])
+    t = page_tables_to_table([p1, p2], StitchSettings())
+    assert t.decisions[1].decision == "new_task"
+    assert [len(task.rows) for task in t.tasks] == [1, 1]

@@ -11,6 +11,8 @@ A4_LANDSCAPE = (841.89, 595.28)
 # Printed column widths of a typical plan appendix, in points (they sum to 761 = the
 # landscape text width with the default side margins).
 DEFAULT_COL_WEIGHTS = (30.0, 150.0, 170.0, 140.0, 95.0, 110.0, 66.0)
+# Weight of a column with no canonical field ("Ghi chú", "Kinh phí").
+EXTRA_COL_WEIGHT = 70.0
 _EPS = 1e-6
 # Descent of Times-like fonts as a fraction of the size (pdfminer draws a glyph box from
 # baseline + descent to baseline + descent + size); used to centre glyphs in a line box.
@@ -60,8 +62,20 @@ class PageGeometry:
     @property
     def col_x(self) -> dict[str, float]:
         """Left edge of every column."""
+        return self.col_x_for(FIELDS)
+
+    def widths_for(self, columns: tuple[str, ...]) -> dict[str, float]:
+        """Widths of the printed columns (any subset and order, extra columns too), filling the text width."""
+        if tuple(columns) == FIELDS:
+            return self.col_widths
+        weight = dict(zip(FIELDS, self.col_weights))
+        ws = [weight.get(c, EXTRA_COL_WEIGHT) for c in columns]
+        total = sum(ws)
+        return {c: w * self.text_width / total for c, w in zip(columns, ws)}
+
+    def col_x_for(self, columns: tuple[str, ...]) -> dict[str, float]:
         xs, x = {}, self.margin_left
-        for f, w in self.col_widths.items():
+        for f, w in self.widths_for(columns).items():
             xs[f] = x
             x += w
         return xs

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from .geometry import PageGeometry
 from .pages import AppendixPage, PhysRow, TableStyle, measure_page
-from .spec import FIELDS, PlanSpec
+from .spec import PlanSpec
 from .table import Table, build_table
 
 _EPS = 1e-6
@@ -112,7 +112,7 @@ def _page(table: Table, st: _PageState, printed: dict[int, list[str]], first: bo
             rows.append(PhysRow(table.texts[r], section=True, ref=r, continued=cont))
             continue
         cells, covered = [], set()
-        for c, f in enumerate(FIELDS):
+        for c, f in enumerate(style.columns):
             g = table.cover[r][c]
             if st.start[g] == j:
                 cells.append(" ".join(printed[g]))

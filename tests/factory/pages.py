@@ -37,17 +37,22 @@ class AppendixPage:
 @dataclass(frozen=True)
 class TableStyle:
     """The parts of a PlanSpec that decide how the table looks."""
-    header: tuple[str, ...]  # labels, FIELDS order
-    number_row: bool = True
+    header: tuple[str, ...]  # labels, in column order
+    number_row: bool | str = True
     repeat_header: bool = True
     section_row_span: bool = True
+    columns: tuple[str, ...] = FIELDS
+    group: tuple[str, int, int] | None = None  # a two-row header: (label, first column, last column)
 
     @classmethod
     def from_spec(cls, spec: PlanSpec) -> TableStyle:
-        if tuple(spec.columns) != FIELDS:
-            raise NotImplementedError("the factory prints all seven columns in canonical order")
-        return cls(tuple(spec.header[f] for f in FIELDS), spec.number_row,
-                   spec.repeat_header, spec.section_row_span)
+        cols = tuple(spec.columns)
+        group = None
+        if spec.header_group is not None:
+            label, a, b = spec.header_group
+            group = (label, cols.index(a), cols.index(b))
+        return cls(tuple(spec.header[f] for f in cols), spec.number_row,
+                   spec.repeat_header, spec.section_row_span, cols, group)
 
 
 @dataclass
@@ -100,18 +105,38 @@ def title_lines(lines: list[str], geo: PageGeometry) -> tuple[list[TitleLine], f
     return out, (used + geo.title_gap if lines else 0.0)
 
 
-def header_rows(style: TableStyle) -> list[tuple[str, tuple[str, ...]]]:
-    rows = [("header", style.header)]
-    if style.number_row:
+def number_row_texts(style: TableStyle) -> tuple[str, ...]:
+    n = len(style.columns)
+    if style.number_row == "paren":
+        return tuple(f"({i})" for i in range(1, n + 1))
+    if style.number_row == "letters":  # "A B 1 2 3": letters over the Stt and task columns
+        return ("A", "B") + tuple(str(i) for i in range(1, n - 1))
+    if style.columns[:1] == ("stt",):
         # The Stt column is left blank and numbering starts at the second column.
-        rows.append(("number", ("",) + tuple(str(i) for i in range(1, len(FIELDS)))))
+        return ("",) + tuple(str(i) for i in range(1, n))
+    return tuple(str(i) for i in range(1, n + 1))
+
+
+def header_rows(style: TableStyle) -> list[tuple[str, tuple[str, ...]]]:
+    if style.group is None:
+        rows = [("header", style.header)]
+    else:
+        label, a, b = style.group
+        top = tuple(label if a <= c <= b else t for c, t in enumerate(style.header))
+        rows = [("header", top), ("header", style.header)]
+    if style.number_row:
+        rows.append(("number", number_row_texts(style)))
     return rows
 
 
 def measure_page(page: AppendixPage, style: TableStyle, geo: PageGeometry) -> MeasuredPage:
     title, title_h = title_lines(page.title, geo)
-    widths = [geo.col_widths[f] for f in FIELDS]
+    cols = style.columns
+    n = len(cols)
+    full = geo.widths_for(cols)
+    widths = [full[f] for f in cols]
     regular, bold = font_name(), font_name(bold=True)
+    first_text = 1 if "stt" in cols else 0
 
     kinds: list[str] = []
     cells: list[CellBox] = []
@@ -123,9 +148,23 @@ def measure_page(page: AppendixPage, style: TableStyle, geo: PageGeometry) -> Me
         return box
 
     if page.header:
-        for kind, labels in header_rows(style):
+        for k, (kind, labels) in enumerate(header_rows(style)):
             r = len(kinds)
             kinds.append(kind)
+            if style.group is not None and k == 0:
+                # Two header rows: the group label spans its columns; the others span both rows.
+                _, a, b = style.group
+                for c, text in enumerate(labels):
+                    if c == a:
+                        add(a, b + 1, r, text, bold, "center")
+                    elif not a <= c <= b:
+                        add(c, c + 1, r, text, bold, "center").row1 = r + 1
+                continue
+            if style.group is not None and k == 1:
+                _, a, b = style.group
+                for c in range(a, b + 1):
+                    add(c, c + 1, r, labels[c], bold, "center")
+                continue
             for c, text in enumerate(labels):
                 add(c, c + 1, r, text, bold if kind == "header" else regular, "center")
 
@@ -134,15 +173,16 @@ def measure_page(page: AppendixPage, style: TableStyle, geo: PageGeometry) -> Me
         r = len(kinds)
         kinds.append("section" if row.section else "data")
         if row.section:
-            add(0, 1, r, row.cells[0], bold, "center")
-            if style.section_row_span:
-                add(1, len(FIELDS), r, row.cells[1], bold, "left")
+            if first_text:
+                add(0, 1, r, row.cells[0], bold, "center")
+            if style.section_row_span or not first_text:
+                add(first_text, n, r, row.cells[first_text], bold, "left")
             else:
-                for c in range(1, len(FIELDS)):
+                for c in range(1, n):
                     add(c, c + 1, r, row.cells[c], bold, "left")
             open_cells = {}  # nothing merges across a section row
             continue
-        for c, f in enumerate(FIELDS):
+        for c, f in enumerate(cols):
             if f in row.covered:
                 if c not in open_cells:
                     raise ValueError(f"row {r}: {f} covered but no cell above on this page")

@@ -83,20 +83,21 @@ def write_pdf(plan: PlanLayout, path: str | Path) -> None:
     style = TableStyle.from_spec(plan.spec)
     for page in plan.appendix:
         canvas.setPageSize(geo.appendix_size)
-        draw_appendix_page(canvas, measure_page(page, style, geo), geo)
+        draw_appendix_page(canvas, measure_page(page, style, geo), geo, style.columns)
         canvas.showPage()
     canvas.save()
 
 
-def draw_appendix_page(canvas, m: MeasuredPage, geo: PageGeometry) -> None:
+def draw_appendix_page(canvas, m: MeasuredPage, geo: PageGeometry, columns: tuple[str, ...] = FIELDS) -> None:
     for line in m.title:
         canvas.setFont(line.font, line.size)
         canvas.drawCentredString(geo.margin_left + geo.text_width / 2, line.baseline, line.text)
 
-    xs = [geo.col_x[f] for f in FIELDS] + [geo.margin_left + geo.text_width]
+    col_x = geo.col_x_for(columns)
+    xs = [col_x[f] for f in columns] + [geo.margin_left + geo.text_width]
     tops = m.row_tops()
     bottoms = [t - h for t, h in zip(tops, m.heights)]
-    last_row, last_col = len(m.heights) - 1, len(FIELDS)
+    last_row, last_col = len(m.heights) - 1, len(columns)
     size, lead = geo.font_size, geo.leading
 
     canvas.setLineWidth(geo.rule_width)

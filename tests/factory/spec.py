@@ -35,9 +35,11 @@ class Activity:
     # Activity fields whose cell is vertically merged with the activity above in the
     # same task: the printed cell is shared, so the value equals the one above.
     merged_with_above: tuple[str, ...] = ()
+    # Values of columns with no canonical field ("Ghi chú", "Kinh phí"), by column name.
+    extra: dict[str, str] = field(default_factory=dict)
 
     def value(self, name: str) -> str:
-        return getattr(self, name)
+        return getattr(self, name) if name in ACTIVITY_FIELDS else self.extra.get(name, "")
 
 
 @dataclass
@@ -45,11 +47,16 @@ class Task:
     no: int
     text: str
     activities: list[Activity]
+    stt: str | None = None  # the number as printed ("1.", "(1)"); None: str(no)
+
+    @property
+    def printed_no(self) -> str:
+        return str(self.no) if self.stt is None else self.stt
 
 
 @dataclass
 class Section:
-    numeral: str  # Roman numeral as printed: "I", "II", ...
+    numeral: str  # as printed: "I", "II.", "PHẦN I", "A", or "" (an unnumbered section row)
     title: str
     tasks: list[Task]
 
@@ -71,10 +78,15 @@ class PlanSpec:
     sections: list[Section]
     appendix_title: list[str] = field(default_factory=list)  # lines above the table on its first page
     header: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_HEADER))
-    columns: tuple[str, ...] = FIELDS  # which fields are printed, in order
-    number_row: bool = True  # the "1 2 3 4 5 6" row under the header
+    # Which columns are printed, in order: canonical fields, and other names for columns with no
+    # field (their labels in `header`, their values in Activity.extra). "stt" comes first when printed.
+    columns: tuple[str, ...] = FIELDS
+    number_row: bool | str = True  # the column-number row: True ("", 1, 2 …) | "paren" ((1) (2) …) | "letters" (A B 1 2 …)
     repeat_header: bool = True  # header (and number row) repeated on every appendix page
     section_row_span: bool = True  # section title cell spans all columns after Stt
+    # "stt": the section numeral stands in the Stt column; "title": it opens the title ("I. Cải cách …").
+    section_style: str = "stt"
+    header_group: tuple[str, str, str] | None = None  # (label, first column, last column): a two-row header
 
 
 # ---- ground truth -------------------------------------------------------------------
@@ -95,6 +107,9 @@ class TruthActivity:
     page_start: int  # 1-based PDF page of the row's first fragment
     page_end: int
     inherited: tuple[str, ...]  # e.g. ("lead_text", "deadline_text"): filled from a merged cell above
+    table_no: int = 1  # which task table of the document
+    stt_text: str = ""  # the task number as printed
+    extra: tuple[tuple[str, str], ...] = ()  # (label, text) of the columns with no canonical field
 
 
 @dataclass

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from .fonts import font_name, wrap
 from .geometry import PageGeometry
-from .spec import ACTIVITY_FIELDS, FIELDS, PlanSpec
+from .spec import FIELDS, PlanSpec
 
 COL = {f: i for i, f in enumerate(FIELDS)}
 
@@ -46,8 +46,24 @@ def owner(spec: PlanSpec, ref: RowRef, name: str) -> int:
     return a
 
 
-def section_cells(numeral: str, title: str) -> tuple[str, ...]:
-    return (numeral, title) + ("",) * (len(FIELDS) - 2)
+def section_cells(numeral: str, title: str, n_cols: int = len(FIELDS)) -> tuple[str, ...]:
+    return (numeral, title) + ("",) * (n_cols - 2)
+
+
+def col_index(spec: PlanSpec) -> dict[str, int]:
+    return {f: i for i, f in enumerate(spec.columns)}
+
+
+def section_texts(spec: PlanSpec, numeral: str, title: str) -> tuple[str, ...]:
+    """What a section row prints in each column: with an Stt column, the numeral there (style "stt")
+    or at the start of the title (style "title"); without one, "I. Title" in one cell across the table."""
+    n = len(spec.columns)
+    opening = f"{numeral}. {title}" if numeral and not numeral.endswith(".") else f"{numeral} {title}".strip()
+    if "stt" not in spec.columns:
+        return (opening,) + ("",) * (n - 1)
+    if spec.section_style == "title":
+        return section_cells("", opening, n)
+    return section_cells(numeral, title, n)
 
 
 @dataclass
@@ -70,8 +86,13 @@ class Table:
 def build_table(spec: PlanSpec, geo: PageGeometry) -> Table:
     """Cells of the table with their wrapped lines; merges follow Activity.merged_with_above,
     and the Stt and task cells are merged over all rows of their task."""
-    widths = [geo.col_widths[f] - 2 * geo.pad_x for f in FIELDS]
+    cols = tuple(spec.columns)
+    col = col_index(spec)
+    full = geo.widths_for(cols)
+    widths = [full[f] - 2 * geo.pad_x for f in cols]
     regular, bold = font_name(), font_name(bold=True)
+    has_stt = "stt" in col
+    first_text = 1 if has_stt else 0  # a section title starts right of the Stt column
     refs = logical_rows(spec)
     groups: list[Group] = []
     cover: list[dict[int, int]] = [{} for _ in refs]
@@ -83,24 +104,29 @@ def build_table(spec: PlanSpec, geo: PageGeometry) -> Table:
 
     r = 0
     for sec in spec.sections:
-        texts[r] = section_cells(sec.numeral, norm(sec.title))
-        cover[r][0] = new(0, r, r, sec.numeral, widths[0], bold)
-        if spec.section_row_span:
-            span = sum(geo.col_widths[f] for f in FIELDS[1:]) - 2 * geo.pad_x
-            cover[r][1] = new(1, r, r, sec.title, span, bold)
+        texts[r] = section_texts(spec, sec.numeral, norm(sec.title))
+        if has_stt:
+            cover[r][0] = new(0, r, r, texts[r][0], widths[0], bold)
+        if spec.section_row_span or not has_stt:
+            span = sum(full[f] for f in cols[first_text:]) - 2 * geo.pad_x
+            cover[r][first_text] = new(first_text, r, r, texts[r][first_text], span, bold)
         else:
-            cover[r][1] = new(1, r, r, sec.title, widths[1], bold)
-            for c in range(2, len(FIELDS)):
+            cover[r][1] = new(1, r, r, texts[r][1], widths[1], bold)
+            for c in range(2, len(cols)):
                 cover[r][c] = new(c, r, r, "", widths[c], bold)
         r += 1
         for task in sec.tasks:
             last = r + len(task.activities) - 1
-            stt = new(COL["stt"], r, last, str(task.no), widths[0], regular)
-            txt = new(COL["task"], r, last, task.text, widths[1], regular)
+            stt = new(col["stt"], r, last, task.printed_no, widths[col["stt"]], regular) if has_stt else -1
+            txt = new(col["task"], r, last, task.text, widths[col["task"]], regular)
             for a, act in enumerate(task.activities):
-                cover[r][COL["stt"]], cover[r][COL["task"]] = stt, txt
-                for name in ACTIVITY_FIELDS:
-                    c = COL[name]
+                if has_stt:
+                    cover[r][col["stt"]] = stt
+                cover[r][col["task"]] = txt
+                for name in cols:
+                    if name in ("stt", "task"):
+                        continue
+                    c = col[name]
                     if a > 0 and name in act.merged_with_above:
                         g = cover[r - 1][c]
                         groups[g].last = r

@@ -4,8 +4,10 @@ from __future__ import annotations
 from collections import defaultdict
 
 from .pages import AppendixPage
-from .spec import ACTIVITY_FIELDS, PlanSpec, Truth, TruthActivity, TruthBreak
-from .table import COL, RowRef, logical_rows, norm, owner
+from .spec import ACTIVITY_FIELDS, FIELDS, PlanSpec, Truth, TruthActivity, TruthBreak
+from .table import COL, RowRef, col_index, logical_rows, norm, owner
+
+col_fields = frozenset(FIELDS)
 
 
 def build_truth(spec: PlanSpec, pages: list[AppendixPage], first_page: int, page_count: int) -> Truth:
@@ -19,6 +21,7 @@ def build_truth(spec: PlanSpec, pages: list[AppendixPage], first_page: int, page
     physical row pieces are on.
     """
     refs = logical_rows(spec)
+    col = col_index(spec)
     text_pages: dict[tuple[int, int, int], set[int]] = defaultdict(set)
     row_pages: dict[tuple[int, int, int], set[int]] = defaultdict(set)
     for k, page in enumerate(pages):
@@ -29,7 +32,7 @@ def build_truth(spec: PlanSpec, pages: list[AppendixPage], first_page: int, page
             ref = refs[row.ref]
             row_pages[ref.s, ref.t, ref.a].add(pno)
             for name in ACTIVITY_FIELDS:
-                if name not in row.covered and row.cells[COL[name]].strip():
+                if name in col and name not in row.covered and row.cells[col[name]].strip():
                     text_pages[ref.s, ref.t, owner(spec, ref, name)].add(pno)
 
     activities = []
@@ -40,22 +43,27 @@ def build_truth(spec: PlanSpec, pages: list[AppendixPage], first_page: int, page
         task = sec.tasks[ref.t]
         values, inherited = {}, []
         for name in ACTIVITY_FIELDS:
+            if name not in col:
+                values[f"{name}_text"] = ""  # not printed
+                continue
             src = owner(spec, ref, name)
             values[f"{name}_text"] = norm(task.activities[src].value(name))
             if src != ref.a:
                 inherited.append(f"{name}_text")
+        extra = tuple((norm(spec.header[c]), norm(task.activities[ref.a].value(c)))
+                      for c in spec.columns if c not in col_fields)
         key = (ref.s, ref.t, ref.a)
         on = sorted(text_pages[key] or row_pages[key])
         activities.append(TruthActivity(
             section_no=sec.numeral, section_title=norm(sec.title), task_no=task.no,
             task_text=norm(task.text), activity_seq=ref.a + 1, page_start=on[0], page_end=on[-1],
-            inherited=tuple(inherited), **values))
+            inherited=tuple(inherited), **values, stt_text=task.printed_no, extra=extra))
 
-    breaks = [TruthBreak(first_page + k, page_decision(page, refs)) for k, page in enumerate(pages) if k]
+    breaks = [TruthBreak(first_page + k, page_decision(page, refs, col["task"])) for k, page in enumerate(pages) if k]
     return Truth(page_count, list(range(first_page, first_page + len(pages))), activities, breaks)
 
 
-def page_decision(page: AppendixPage, refs: list[RowRef]) -> str:
+def page_decision(page: AppendixPage, refs: list[RowRef], task_col: int = COL["task"]) -> str:
     """What the first data row of an appendix page (not the first one) is."""
     top = page.rows[0]
     if top.continued:
@@ -65,4 +73,4 @@ def page_decision(page: AppendixPage, refs: list[RowRef]) -> str:
     ref = refs[top.ref]
     if ref.a == 0:
         return "new_task"
-    return "continue_task" if top.cells[COL["task"]].strip() else "new_activity"
+    return "continue_task" if top.cells[task_col].strip() else "new_activity"
