@@ -30,13 +30,13 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
-from core.records import ACTIVITY_FIELDS, FIELDS, Fragment, PageGrid, PageRoute, PageTable, StitchedTable
+from core.records import ACTIVITY_FIELDS, FIELDS, PageGrid, PageRoute, PageTable, StitchedTable
 
 # Costs (in "edits"): see the module doc.
 LOOKALIKE_COST = 0.4  # a glyph read as its look-alike ("I" ↔ "1", "l" → "1", "O" → "0")
 STROKE_COST = 0.6  # a Roman stroke dropped or doubled ("III" ↔ "II")
-EDIT_COST = 1.0  # any other character edit
-JUMP_COST = 2.0  # the numeral as read, breaking the sequence (the plan skips or repeats)
+EDIT_COST = 2.5  # any other character edit: a sure reading of another digit is what is printed
+JUMP_COST = 1.5  # the numeral as read, breaking the sequence (the plan skips or repeats)
 SECTION_WITH_ACTIVITY_COST = 2.0  # a "section" row whose activity/lead/deadline cells hold text
 TASK_LOOKS_LIKE_TITLE_COST = 0.3  # a "task" row with nothing but its Stt and one title cell
 REREAD_MARGIN = 3.0  # a row whose reading costs less than this margin to keep is re-read
@@ -126,7 +126,7 @@ def _emission(obs: _Numbered, num: Numeral) -> float:
     text = numeral_text(num)
     best = math.inf
     for reading, conf in obs.readings:
-        w = 0.4 + 0.6 * (conf / 100.0)  # an unsure reading is cheaper to overrule
+        w = 0.2 + 0.8 * (conf / 100.0)  # an unsure reading is cheaper to overrule
         best = min(best, _edit_cost(_core(reading), text) * w)
     if not obs.ocr and best > 0:
         best += 100.0  # printed text is what the plan says: never overruled
@@ -231,13 +231,18 @@ def _grid_cells(grids: Iterable[PageGrid]) -> dict[tuple[int, float, float], tup
     return {(g.page_no, round(c.bbox[1], 1), round(c.bbox[0], 1)): (c.bbox, c.ocr_conf) for g in grids for c in g.cells}
 
 
+def table_grid(t: PageTable, grids: Iterable[PageGrid]) -> PageGrid | None:
+    """The grid a page table was cut from: same page, its first row's top on the grid's rows."""
+    if not t.rows:
+        return None
+    top = round(t.rows[0].top, 1)
+    return next((g for g in grids if g.page_no == t.page_no and top in {round(y, 1) for y in g.ys}), None)
+
+
 def _stt_left(t: PageTable, grids: list[PageGrid]) -> float | None:
-    """Left edge of the table's Stt column (from the grid of its page with that many columns)."""
-    col = t.columns.get("stt")
-    for g in grids:
-        if g.page_no == t.page_no and col is not None and col < g.n_cols and abs(g.ys[-1] - t.table_bottom) < 0.5:
-            return round(g.xs[col], 1)
-    return None
+    """Left edge of the table's Stt column."""
+    col, g = t.columns.get("stt"), table_grid(t, grids)
+    return round(g.xs[col], 1) if g is not None and col is not None and col < g.n_cols else None
 
 
 def _numbered_rows(tables: list[PageTable], grids: list[PageGrid], ocr_pages: set[int]) -> list[_Numbered]:
