@@ -299,7 +299,7 @@ def trailing_dot_is_printed(image: np.ndarray, dpi: float) -> bool:
 # for "1"; the constrained read gave 10 of 10 right with either model.
 
 NUMERAL_WHITELIST = "IVXLC0123456789."  # Stt numerals: Roman sections, Arabic (or 1.2) tasks
-TEXT_NUMERAL_WHITELIST = "IVXLC0123456789/,.-"  # quarters, "khóa XII", dates
+TEXT_NUMERAL_WHITELISTS = {"quarter": "IV0123456789/,.-", "roman": "IVXLC", "date": "0123456789/.-"}
 REREAD_MODELS = ("eng", "vie")  # two models: agreement of both is what makes a re-read sure
 REREAD_SCALE = 2.0  # crops are upscaled by this before the re-read
 REREAD_BELOW_CONF = 90.0  # a numeral inside text read with less confidence is re-read
@@ -346,21 +346,28 @@ def _valid(kind: str, text: str) -> bool:
     return bool(re.fullmatch(r"\d{1,4}(?:/\d{1,4}){1,2}", core))
 
 
-def text_numeral_targets(words: list[Word]) -> list[tuple[int, str]]:
+def text_numeral_targets(words: list[Word], crops: list | None = None,
+                         every_quarter: bool = False) -> list[tuple[int, str]]:
     """(index, kind) of the numerals inside text that need a constrained re-read: after "Quý"
     (quarter), after "khóa" (Roman), date-like tokens; re-read when Tesseract was unsure, when
-    the reading is not a valid numeral of its kind, or when a quarter list skips ("II, IV")."""
-    lines: dict[tuple, list[int]] = {}
+    the reading is not a valid numeral of its kind, or when a quarter list skips ("II, IV").
+    Words are taken in reading order within their cell (`crops[i]`: the crop word i came from),
+    so "Quý" at the end of a line reaches the numeral that starts the next one."""
+    cells: dict[int, list[int]] = {}
     for i, w in enumerate(words):
-        lines.setdefault(w.line, []).append(i)
-    out = []
-    for idxs in lines.values():
-        idxs.sort(key=lambda i: words[i].left)
+        cells.setdefault(id(crops[i]) if crops else hash(w.line), []).append(i)
+    out: list[tuple[int, str]] = []
+    for idxs in cells.values():
+        tops: dict[tuple, int] = {}
+        for i in idxs:
+            tops[words[i].line] = min(tops.get(words[i].line, words[i].top), words[i].top)
+        idxs.sort(key=lambda i: (tops[words[i].line], words[i].left))
         prev_kind: str | None = None
         quarters: list[int] = []
         for j, i in enumerate(idxs):
             kind = _text_numeral_kind(words[idxs[j - 1]].text if j else "", prev_kind, words[i].text)
-            if kind is not None and (words[i].conf < REREAD_BELOW_CONF or not _valid(kind, words[i].text)):
+            if kind is not None and (words[i].conf < REREAD_BELOW_CONF or not _valid(kind, words[i].text)
+                                     or (every_quarter and kind == "quarter")):
                 out.append((i, kind))
             if kind == "quarter":
                 quarters.append(i)
@@ -371,6 +378,52 @@ def text_numeral_targets(words: list[Word]) -> list[tuple[int, str]]:
             if ranks != list(range(ranks[0], ranks[0] + len(ranks))):  # "Quý II, IV": is it III, IV?
                 out.extend((i, "quarter") for i in quarters if (i, "quarter") not in out)
     return out
+
+
+def roman_strokes(image: np.ndarray) -> str | None:
+    """Read a Roman numeral of I's and V's by its strokes, for where Tesseract fails: serif I's
+    joined by their serifs ("III" read "II", "I", "H" by both models even when constrained).
+    In a band across the middle of the capitals (no serifs there) each stroke is one piece of ink:
+    upright is I, leaning left-to-right then right-to-left ("\\" then "/") is V; the first other
+    stroke (a "/" of "III/2022", a digit) ends the numeral. None when no numeral is seen."""
+    ink = (image < 128).astype(np.uint8)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    if n < 2:
+        return None
+    tallest = max(stats[i][cv2.CC_STAT_HEIGHT] for i in range(1, n))
+    glyphs = [i for i in range(1, n) if stats[i][cv2.CC_STAT_HEIGHT] >= 0.6 * tallest]
+    top = int(np.median([stats[i][cv2.CC_STAT_TOP] for i in glyphs]))
+    bottom = int(np.median([stats[i][cv2.CC_STAT_TOP] + stats[i][cv2.CC_STAT_HEIGHT] for i in glyphs]))
+    height = bottom - top
+    if height < 12:
+        return None
+    y0, y1 = top + int(0.3 * height), top + int(0.7 * height)
+    band = ink[y0:y1]
+    m, labels, bstats, _ = cv2.connectedComponentsWithStats(band, connectivity=8)
+    tall = y1 - y0
+    strokes = []
+    for j in range(1, m):
+        if bstats[j][cv2.CC_STAT_HEIGHT] < 0.9 * tall:
+            continue  # a comma, a dot: not a stroke across the band
+        ys, xs = np.nonzero(labels == j)
+        upper, lower = xs[ys < 0.25 * tall], xs[ys >= 0.75 * tall]
+        if not len(upper) or not len(lower):
+            continue
+        strokes.append((int(bstats[j][cv2.CC_STAT_LEFT]), float(upper.mean() - lower.mean()),
+                        int(bstats[j][cv2.CC_STAT_WIDTH])))
+    strokes.sort()
+    lean = max(2.0, 0.05 * height)
+    marks = ["|" if abs(dx) < lean else "/" if dx > 0 else "\\" for _, dx, _ in strokes]
+    out, i = "", 0
+    while i < len(marks):
+        if marks[i] == "|":
+            out += "I"
+        elif marks[i] == "\\" and i + 1 < len(marks) and marks[i + 1] == "/":
+            out, i = out + "V", i + 1
+        else:
+            break
+        i += 1
+    return out or None
 
 
 def _word_crop(clean: np.ndarray, w: Word, dpi: float) -> _Crop:
@@ -404,33 +457,56 @@ def reread_text_numerals(clean: np.ndarray, read: list[tuple[Word, _Crop]], dpi:
     majority of the three readings is kept and, when another valid numeral was read, the word
     is marked doubtful (index → why): a wrong quarter is worse than a flagged one."""
     words = [w for w, _ in read]
-    targets = text_numeral_targets(words)
-    if not targets:
+    found = text_numeral_targets(words, [c for _, c in read], every_quarter=True)
+    if not found:
         return read, {}
-    crops = [_word_crop(clean, words[i], dpi) for i, _ in targets]
-    keys = [_quarter_key if kind == "quarter" else (lambda t: _strip_punct(t)[0]) for _, kind in targets]
-    first = _band_texts(crops, dpi * REREAD_SCALE, REREAD_MODELS[0], TEXT_NUMERAL_WHITELIST)
-    # The second model only where the first one's constrained reading differs from the free one.
-    ask = [n for n, (i, _) in enumerate(targets) if keys[n](first[n][0]) != keys[n](words[i].text)]
-    second: dict[int, tuple[str, float]] = {}
-    if ask:
-        got = _band_texts([crops[n] for n in ask], dpi * REREAD_SCALE, REREAD_MODELS[1], TEXT_NUMERAL_WHITELIST)
-        second = dict(zip(ask, got))
+    unsure = set(text_numeral_targets(words, [c for _, c in read]))
+    keys = {i: _quarter_key if kind == "quarter" else (lambda t: _strip_punct(t)[0]) for i, kind in found}
+    crops = {i: _word_crop(clean, words[i], dpi) for i, _ in found}
+    # Quarters are also read by their strokes (no Tesseract call); a disagreement makes them unsure.
+    strokes: dict[int, str] = {}
+    for i, kind in found:
+        if kind == "quarter" and (got := roman_strokes(crops[i].image)) in _QUARTERS:
+            strokes[i] = got
+            if got != keys[i](words[i].text).partition("/")[0]:
+                unsure.add((i, kind))
+    targets = [t for t in found if t in unsure]
+    readings: dict[int, list[tuple[str, float]]] = {i: [] for i, _ in targets}
+    for model in REREAD_MODELS:
+        # The second model only where the first one's constrained reading differs from the free one.
+        ask = [(i, kind) for i, kind in targets
+               if not readings[i] or keys[i](readings[i][0][0]) != keys[i](words[i].text)]
+        by_kind: dict[str, list[int]] = {}
+        for i, kind in ask:
+            by_kind.setdefault(kind, []).append(i)
+        for kind, idxs in by_kind.items():
+            got = _band_texts([crops[i] for i in idxs], dpi * REREAD_SCALE, model, TEXT_NUMERAL_WHITELISTS[kind])
+            for i, reading in zip(idxs, got):
+                readings[i].append(reading)
     out, doubts = list(read), {}
-    for n, (i, kind) in enumerate(targets):
-        w, key = words[i], keys[n]
+    for i, kind in targets:
+        w, key = words[i], keys[i]
         core, trail = _strip_punct(w.text)
-        again = [_strip_punct(first[n][0])[0]] + ([_strip_punct(second[n][0])[0]] if n in second else [])
-        votes = [key(core)] + [key(a) for a in again if a]
-        valid = {v for v in votes if _valid(kind, v)}
-        confs = [first[n][1]] + ([second[n][1]] if n in second else [])
-        if len(votes) >= 2 and all(v == votes[1] for v in votes[1:]) and _valid(kind, votes[1]):
-            text, conf = votes[1], max(confs)  # the constrained readings agree (with the free one or each other)
-        else:
-            text = max(set(votes), key=lambda v: (votes.count(v), v == key(core)))
-            conf = w.conf
-            if len(valid) > 1:
-                doubts[i] = f"{kind}: read {core!r}, re-read {' / '.join(repr(a) for a in again)}"
+        again = [(key(_strip_punct(t)[0]), c) for t, c in readings[i] if t]
+        valid = [(t, c) for t, c in again if _valid(kind, t)]
+        said = " / ".join(repr(t) for t, _ in again)
+        text, conf = key(core), w.conf
+        if i in strokes:
+            # The strokes decide the numeral (Tesseract reads serif "III" as "II" even constrained);
+            # the year comes from the readings. Doubtful when no Tesseract reading agrees.
+            year = next((t.partition("/")[2] for t, _ in [(text, 0.0)] + valid if t.partition("/")[2]), "")
+            text = strokes[i] + ("/" + year if year else "")
+            agree = [c for t, c in [(key(core), w.conf)] + valid if t.partition("/")[0] == strokes[i]]
+            conf = max(agree) if agree else min(w.conf, 50.0)
+            if not agree:
+                doubts[i] = f"{kind}: read {core!r}, strokes {strokes[i]!r}, re-read {said}"
+        elif valid and all(t == valid[0][0] for t, _ in valid):
+            text, conf = valid[0][0], max(c for _, c in valid)
+            # Only one model vouches for a change (the other read nothing valid): used, but flagged.
+            if text != key(core) and len(valid) < 2:
+                doubts[i] = f"{kind}: read {core!r}, re-read {said}"
+        elif valid:
+            doubts[i] = f"{kind}: read {core!r}, re-read {said}"
         if kind == "quarter" and not _valid(kind, text):
             doubts.setdefault(i, f"{kind}: {core!r} is not a quarter")
         out[i] = (replace(w, text=(text or core) + trail, conf=min(w.conf, conf) if i in doubts else conf), read[i][1])
