@@ -453,9 +453,11 @@ def _band_texts(crops: list[_Crop], dpi: float, lang: str, whitelist: str) -> li
 def reread_text_numerals(clean: np.ndarray, read: list[tuple[Word, _Crop]], dpi: float,
                          lang: str) -> tuple[list[tuple[Word, _Crop]], dict[int, str]]:
     """Constrained re-reads of the numerals inside text (text_numeral_targets), all of a page in
-    one Tesseract call per model. Both models agree: their reading is used. They do not: the
-    majority of the three readings is kept and, when another valid numeral was read, the word
-    is marked doubtful (index → why): a wrong quarter is worse than a flagged one."""
+    one Tesseract call per model and kind. Every quarter is also read by its strokes (roman_strokes,
+    no Tesseract call), which decides its numeral; a quarter whose strokes no Tesseract reading
+    confirms is marked doubtful. Other numerals take the constrained readings when the valid ones
+    agree; when they disagree, the free reading is kept and the word is marked doubtful
+    (index → why): a wrong quarter is worse than a flagged one."""
     words = [w for w, _ in read]
     found = text_numeral_targets(words, [c for _, c in read], every_quarter=True)
     if not found:

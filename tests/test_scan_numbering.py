@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import shutil
 
+import numpy as np
 import pytest
 from rapidfuzz.distance import Levenshtein
 
@@ -249,3 +250,48 @@ def test_bundled_scan_keeps_every_task_under_its_own_number():
     assert unplaced_rows(result.tables, stitched) == []
     assert any((r.read, r.used) == ("I", "1") for r in result.repairs)
     assert result.rereads <= 5, "re-reads only for doubtful cells"
+
+
+# ---- numerals inside text ------------------------------------------------------------------------------------
+
+def _glyphs(text: str, px: int = 66) -> np.ndarray:
+    """`text` set in the plans' serif font (Liberation Serif), black on white, cap height ~px."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from tests.factory.fonts import font_files
+
+    path = next(p for p in font_files() if "Serif-Regular" in p.name)
+    font = ImageFont.truetype(str(path), int(px * 1.5))
+    img = Image.new("L", (int(px * 1.2 * len(text)) + 40, int(px * 2.2)), 255)
+    ImageDraw.Draw(img).text((20, 10), text, font=font, fill=0)
+    return np.asarray(img)
+
+
+@pytest.mark.parametrize("text, want", [("I/2022", "I"), ("II/2022", "II"), ("III/2022", "III"), ("IV/2022", "IV"),
+                                        ("III,", "III"), ("II", "II"), ("2022", None)])
+def test_quarters_are_read_by_their_strokes(text, want):
+    from extractors.ocr import roman_strokes
+    assert roman_strokes(_glyphs(text)) == want
+
+
+def test_numerals_in_text_that_need_a_second_look():
+    from extractors.ocr import text_numeral_targets
+    from extractors.ocr_tesseract import Word
+
+    def line(*tokens, conf=96.0, row=0):
+        return [Word(100 * i, 50 * row, 80, 30, conf if t.startswith("?") else 96.0, t.lstrip("?"), (1, 1, row))
+                for i, t in enumerate(tokens)]
+
+    sure = line("Quý", "II/2022")
+    assert text_numeral_targets(sure) == []
+    assert text_numeral_targets(sure, every_quarter=True) == [(1, "quarter")]
+    assert text_numeral_targets(line("Quý", "?II/2022", conf=45.0)) == [(1, "quarter")]
+    assert text_numeral_targets(line("Quý", "II/2O22")) == [(1, "quarter")], "not a quarter as read"
+    assert sorted(text_numeral_targets(line("Quý", "II,", "IV/2022"))) == [(1, "quarter"), (2, "quarter")], \
+        "a list of quarters that skips one"
+    assert text_numeral_targets(line("Quý", "III,", "IV/2022")) == []
+    assert text_numeral_targets(line("khóa", "?XII", conf=50.0)) == [(1, "roman")]
+    assert text_numeral_targets(line("ngày", "?30/6/2022", conf=60.0)) == [(1, "date")]
+    # "Quý" ends a line and its numeral starts the next one, in the same cell
+    two_lines = line("Quý") + line("II/2022", "và", row=1)
+    assert text_numeral_targets(two_lines, [0, 0, 0], every_quarter=True) == [(1, "quarter")]
