@@ -126,9 +126,10 @@ class OcrText:
                        tuple(w.doubt for w in words if w.doubt))
 
     def text(self, box: Box) -> str:
-        cell = self.cells.get(tuple(box))
+        key: Box = (box[0], box[1], box[2], box[3])
+        cell = self.cells.get(key)
         if cell is None:
-            cell = self.cells[tuple(box)] = self.read(box)
+            cell = self.cells[key] = self.read(box)
         return cell.text
 
     def lowest_text_bottom(self, box: Box) -> float | None:
@@ -145,7 +146,7 @@ class OcrText:
 
 def _cell_boxes(rules: list[Rule], settings) -> list[Box]:
     """The cells rules_to_grids will build from these rules (same code, same settings)."""
-    boxes = []
+    boxes: list[Box] = []
     lines = rules_to_lines(rules, settings.snap_tolerance, settings.join_tolerance)
     for table in lines_to_tables(lines, settings.snap_tolerance, min_cols=settings.min_columns):
         xs, ys, cells = table_to_cells(table, settings.snap_tolerance)
@@ -482,8 +483,8 @@ def reread_text_numerals(clean: np.ndarray, read: list[tuple[Word, _Crop]], dpi:
         for i, kind in ask:
             by_kind.setdefault(kind, []).append(i)
         for kind, idxs in by_kind.items():
-            got = _band_texts([crops[i] for i in idxs], dpi * REREAD_SCALE, model, TEXT_NUMERAL_WHITELISTS[kind])
-            for i, reading in zip(idxs, got):
+            texts = _band_texts([crops[i] for i in idxs], dpi * REREAD_SCALE, model, TEXT_NUMERAL_WHITELISTS[kind])
+            for i, reading in zip(idxs, texts):
                 readings[i].append(reading)
     out, doubts = list(read), {}
     for i, kind in targets:

@@ -30,7 +30,7 @@ class Word:
     height: int
     conf: float  # 0..100
     text: str
-    line: tuple[int, int, int]  # (block, paragraph, line) numbers: words of one printed line share it
+    line: tuple[int, ...]  # (block, paragraph, line) numbers: words of one printed line share it
 
     @property
     def cx(self) -> float:

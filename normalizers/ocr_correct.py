@@ -113,7 +113,8 @@ class Lexicon:
 
     @classmethod
     def load(cls, path: Path = DATA) -> Lexicon:
-        words, bigrams = Counter(), Counter()
+        words: Counter[str] = Counter()
+        bigrams: Counter[tuple[str, str]] = Counter()
         for line in path.read_text(encoding="utf-8").splitlines():
             parts = line.split("\t")
             if parts[0] == "w" and len(parts) == 3:
@@ -144,12 +145,13 @@ def default_lexicon() -> Lexicon:
 
 def _split_edges(token: str) -> tuple[str, str, str]:
     m = _EDGE.match(token)
-    return m.group(1), m.group(2), m.group(3)
+    return (m.group(1), m.group(2), m.group(3)) if m else ("", token, "")
 
 
 def text_to_lexicon(texts: list[str]) -> Lexicon:
     """Word and bigram counts of running text; bigrams do not cross . ; : ( ) or line ends."""
-    words, bigrams = Counter(), Counter()
+    words: Counter[str] = Counter()
+    bigrams: Counter[tuple[str, str]] = Counter()
     for text in texts:
         for line in unicodedata.normalize("NFC", text).splitlines():
             prev = None
