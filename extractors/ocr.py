@@ -590,8 +590,18 @@ class OcrRereader:
             self._page = (page_no, ocr_image.rotate_gray(gray, -self.skew[page_no]), width)
         return self._page[1], self._page[2]
 
+    def cell_crop(self, page_no: int, bbox: Box, margin_pt: float = 2.0) -> np.ndarray | None:
+        """The whole cell as scanned (deskewed grey), for the review report's "image beside the text"."""
+        if not self.can_read(page_no):
+            return None
+        gray, width = self._image(page_no)
+        k = gray.shape[1] / width
+        x0, top, x1, bottom = bbox
+        return gray[max(0, int((top - margin_pt) * k)):int((bottom + margin_pt) * k),
+                    max(0, int((x0 - margin_pt) * k)):int((x1 + margin_pt) * k)].copy()
+
     def cell_image(self, page_no: int, bbox: Box) -> np.ndarray | None:
-        """The numeral crop of a cell, as the re-read sees it (also for the review report)."""
+        """The numeral crop of a cell, as the re-read sees it."""
         if not self.can_read(page_no):
             return None
         gray, width = self._image(page_no)

@@ -116,3 +116,33 @@ def review_rows(stitched: StitchedTable, grids: list[PageGrid], tables: list[Pag
                     review.reasons.append(f"repaired_numeral: section {r.used} (read {r.read!r})")
         out.append(review)
     return out
+
+
+# ---- rows for the output tables (the integrator adds them in assemble) ----------------------------------
+
+def review_columns(review: RowReview) -> dict:
+    """The activity columns: min_ocr_confidence (float or None), needs_review (bool), review_reasons (list[str])."""
+    return {"min_ocr_confidence": review.min_ocr_confidence, "needs_review": review.needs_review,
+            "review_reasons": list(review.reasons)}
+
+
+def repair_records(doc_id: str, repairs: Iterable, status: str = "repaired") -> list[dict]:
+    """Rows of a `numbering_repairs` table: one per NumeralRepair (status "repaired" or "doubtful")."""
+    return [{"doc_id": doc_id, "page": r.page_no, "row_top": float(r.row_top), "kind": r.kind, "read": r.read,
+             "rereads": list(r.rereads), "used": r.used, "reason": r.reason, "confidence": float(r.confidence),
+             "status": status, "bbox": [float(v) for v in r.bbox] if r.bbox else None} for r in repairs]
+
+
+def unplaced_records(doc_id: str, unplaced: Iterable) -> list[dict]:
+    """Rows of an `unplaced` table: one per UnplacedRow (text of the page grid missing from the output)."""
+    return [{"doc_id": doc_id, "page": u.page_no, "row_top": float(u.row_top), "field": u.field, "text": u.text,
+             "reason": u.reason} for u in unplaced]
+
+
+def document_counts(reviews: list[RowReview], numbering, unplaced: list) -> dict:
+    """Columns of document.parquet: how many rows need review, numerals repaired, cells re-read, texts unplaced."""
+    return {"needs_review_count": sum(r.needs_review for r in reviews),
+            "numeral_repair_count": len(numbering.repairs) if numbering is not None else 0,
+            "numeral_doubt_count": len(numbering.doubtful) if numbering is not None else 0,
+            "reread_cell_count": numbering.rereads if numbering is not None else 0,
+            "unplaced_count": len(unplaced)}

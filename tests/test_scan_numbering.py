@@ -295,3 +295,22 @@ def test_numerals_in_text_that_need_a_second_look():
     # "Quý" ends a line and its numeral starts the next one, in the same cell
     two_lines = line("Quý") + line("II/2022", "và", row=1)
     assert text_numeral_targets(two_lines, [0, 0, 0], every_quarter=True) == [(1, "quarter")]
+
+
+def test_output_rows_for_repairs_reviews_and_the_document():
+    from pipeline.ocr_review import document_counts, repair_records, review_columns, unplaced_records
+
+    tables = _plan(["I", "I", "2"], ["I", "1", "2"])
+    grids = [_grid(t) for t in tables]
+    before = page_tables_to_table(tables, SETTINGS.stitch)
+    result = repair_numbering(tables, grids)
+    stitched = page_tables_to_table(result.tables, SETTINGS.stitch)
+    reviews = review_rows(stitched, grids, result.tables, result.repairs)
+    (rec,) = repair_records("doc", result.repairs)
+    assert (rec["page"], rec["kind"], rec["read"], rec["used"], rec["status"]) == (2, "task", "I", "1", "repaired")
+    cols = review_columns(reviews[0])
+    assert cols["needs_review"] is True and cols["min_ocr_confidence"] == 95.0 and cols["review_reasons"]
+    lost = unplaced_rows(tables, before)
+    assert {r["text"] for r in unplaced_records("doc", lost)} >= {"Hoạt động 1"}
+    assert document_counts(reviews, result, []) == {"needs_review_count": 1, "numeral_repair_count": 1,
+                                                   "numeral_doubt_count": 0, "reread_cell_count": 0, "unplaced_count": 0}
