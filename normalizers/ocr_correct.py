@@ -48,6 +48,7 @@ _QUARTER = re.compile(r"^([0-9IVlH|!]{1,4})((?:/\d{4})?)$")
 _QUARTERS = {"I", "II", "III", "IV"}
 _ACRONYM_LOOKALIKE = str.maketrans({c: "1" for c in "TIL1l|!J"})
 _SENTENCE_END = (".", ";", ":", "!", "?")
+_LONE_DASHES = {"-", "–", "—", "_", "~"}
 
 
 def skeleton(word: str) -> str:
@@ -385,6 +386,11 @@ def correct_cell(lines: list[list[tuple[str, float]]], lex: Lexicon | None = Non
     for tok in correct_tokens(lines, lex):
         if tok.text:
             out[tok.line].append(tok.text)
+    # A lone dash after the cell's last word is a speck or a rule end read as "-": a printed dash
+    # ends nothing in these cells (a hyphen at a line end is glued to its word: "QĐ-").
+    last = next((line for line in reversed(out) if line), None)
+    if last is not None and len(last) > 1 and last[-1] in _LONE_DASHES:
+        last.pop()
     return out
 
 
