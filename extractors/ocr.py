@@ -304,6 +304,7 @@ TEXT_NUMERAL_WHITELISTS = {"quarter": "IV0123456789/,.-", "roman": "IVXLC", "dat
 REREAD_MODELS = ("eng", "vie")  # two models: agreement of both is what makes a re-read sure
 REREAD_SCALE = 2.0  # crops are upscaled by this before the re-read
 REREAD_BELOW_CONF = 90.0  # a numeral inside text read with less confidence is re-read
+STROKES_CONF = 90.0  # confidence given to a Roman numeral read by its strokes (roman_strokes)
 _QUARTERS = ("I", "II", "III", "IV")
 _DATE_LIKE = re.compile(r"^[0-9Il|!O]{1,4}(?:/[0-9Il|!O]{1,4}){1,2}$")
 
@@ -410,11 +411,14 @@ def roman_strokes(image: np.ndarray) -> str | None:
         upper, lower = xs[ys < 0.25 * tall], xs[ys >= 0.75 * tall]
         if not len(upper) or not len(lower):
             continue
+        piece = labels == j
+        runs = [int(np.count_nonzero(np.diff(np.concatenate(([0], piece[r].astype(np.int8), [0]))) == 1))
+                for r in (0, tall - 1)]
         strokes.append((int(bstats[j][cv2.CC_STAT_LEFT]), float(upper.mean() - lower.mean()),
-                        int(bstats[j][cv2.CC_STAT_WIDTH])))
+                        int(bstats[j][cv2.CC_STAT_WIDTH]), min(runs) >= 2))
     strokes.sort()
     lean = max(2.0, 0.05 * height)
-    marks = ["|" if abs(dx) < lean else "/" if dx > 0 else "\\" for _, dx, _ in strokes]
+    marks = ["|" if abs(dx) < lean else "/" if dx > 0 else "\\" for _, dx, _, _ in strokes]
     out, i = "", 0
     while i < len(marks):
         if marks[i] == "|":
@@ -424,6 +428,8 @@ def roman_strokes(image: np.ndarray) -> str | None:
         else:
             break
         i += 1
+    if any(crossed for *_, crossed in strokes[:i]):
+        return None  # an X (two strokes crossing in the band), not a numeral of I's and V's
     return out or None
 
 
@@ -623,6 +629,12 @@ class OcrRereader:
             if words:
                 out.append(Reading("".join(w.text for w in words), min(w.conf for w in words),
                                    f"{model} numerals-only psm7"))
+        # Serif I's joined by their serifs: Tesseract drops one ("III" → "II") even constrained; when
+        # it reads a Roman numeral, its strokes are counted too (not for digits: a "1" is one stroke).
+        if out and all(re.fullmatch(r"[IVX]+\.?", r.text) for r in out):
+            strokes = roman_strokes(crop)
+            if strokes and strokes != out[0].text.rstrip("."):
+                out.append(Reading(strokes, STROKES_CONF, "stroke count"))
         return out
 
 

@@ -268,7 +268,8 @@ def _glyphs(text: str, px: int = 66) -> np.ndarray:
 
 
 @pytest.mark.parametrize("text, want", [("I/2022", "I"), ("II/2022", "II"), ("III/2022", "III"), ("IV/2022", "IV"),
-                                        ("III,", "III"), ("II", "II"), ("2022", None)])
+                                        ("III,", "III"), ("II", "II"), ("VII", "VII"), ("2022", None),
+                                        ("XII", None)])
 def test_quarters_are_read_by_their_strokes(text, want):
     from extractors.ocr import roman_strokes
     assert roman_strokes(_glyphs(text)) == want
