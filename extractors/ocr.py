@@ -304,6 +304,7 @@ TEXT_NUMERAL_WHITELISTS = {"quarter": "IV0123456789/,.-", "roman": "IVXLC", "dat
 REREAD_MODELS = ("eng", "vie")  # two models: agreement of both is what makes a re-read sure
 REREAD_SCALE = 2.0  # crops are upscaled by this before the re-read
 REREAD_BELOW_CONF = 90.0  # a numeral inside text read with less confidence is re-read
+STROKE_MAX_LEAN = 0.12  # dx/dy of an upright stroke at most (roman_strokes)
 STROKES_CONF = 90.0  # confidence given to a Roman numeral read by its strokes (roman_strokes)
 _QUARTERS = ("I", "II", "III", "IV")
 _DATE_LIKE = re.compile(r"^[0-9Il|!O]{1,4}(?:/[0-9Il|!O]{1,4}){1,2}$")
@@ -406,21 +407,23 @@ def roman_strokes(image: np.ndarray) -> str | None:
     strokes = []
     for j in range(1, m):
         if bstats[j][cv2.CC_STAT_HEIGHT] < 0.9 * tall:
-            continue  # a comma, a dot: not a stroke across the band
+            if bstats[j][cv2.CC_STAT_AREA] >= 0.02 * height * height:  # a broken stroke ("/" of a light scan):
+                strokes.append((int(bstats[j][cv2.CC_STAT_LEFT]), float("nan"), 0, False))  # ends the numeral
+            continue  # dust
         ys, xs = np.nonzero(labels == j)
-        upper, lower = xs[ys < 0.25 * tall], xs[ys >= 0.75 * tall]
-        if not len(upper) or not len(lower):
-            continue
         piece = labels == j
         runs = [int(np.count_nonzero(np.diff(np.concatenate(([0], piece[r].astype(np.int8), [0]))) == 1))
                 for r in (0, tall - 1)]
-        strokes.append((int(bstats[j][cv2.CC_STAT_LEFT]), float(upper.mean() - lower.mean()),
-                        int(bstats[j][cv2.CC_STAT_WIDTH]), min(runs) >= 2))
+        slope = float(np.polyfit(ys.astype(np.float64), xs.astype(np.float64), 1)[0])  # dx/dy, y down
+        strokes.append((int(bstats[j][cv2.CC_STAT_LEFT]), slope, int(bstats[j][cv2.CC_STAT_WIDTH]), min(runs) >= 2))
     strokes.sort()
-    lean = max(2.0, 0.05 * height)
-    marks = ["|" if abs(dx) < lean else "/" if dx > 0 else "\\" for _, dx, _, _ in strokes]
+    # Upright within ~7° (a stem; residual skew is under 1°); a "/" leans ~20° (x falls as y grows).
+    marks = ["?" if slope != slope else "|" if abs(slope) < STROKE_MAX_LEAN else "/" if slope < 0 else "\\"
+             for _, slope, _, _ in strokes]
     out, i = "", 0
     while i < len(marks):
+        if i and strokes[i][0] - strokes[i - 1][0] > 0.8 * height:
+            break  # strokes of one numeral stand close together
         if marks[i] == "|":
             out += "I"
         elif marks[i] == "\\" and i + 1 < len(marks) and marks[i + 1] == "/":
