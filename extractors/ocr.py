@@ -33,9 +33,11 @@ import cv2
 import numpy as np
 
 from core.records import PageGrid, PageRoute, Rule
+from core.text import clean
+from core.vocabulary import HEADER_VOCABULARY
 from extractors import ocr_image
 from extractors.grid import lines_to_tables, rules_to_grids, rules_to_lines, table_to_cells
-from extractors.header import is_roman
+from extractors.header import is_roman, label_to_field
 from extractors.ocr_tesseract import OcrUnavailable, Word, check_tesseract, image_to_words
 from normalizers.ocr_correct import correct_cell
 
@@ -92,6 +94,10 @@ class OcrPage:
     rules: list[Rule]
     words: list[OcrWord]
     seconds: float = 0.0
+    # The clean page image down to HEADER_ZONE_PT below the first table's top, PNG-encoded (small),
+    # so header cells can be re-read once the grid shows which row is the header (fix_header_labels)
+    header_png: bytes | None = None
+    dpi: float = 0.0
 
 
 class OcrText:
@@ -674,7 +680,56 @@ def gray_to_ocr_page(gray: np.ndarray, page_no: int, width: float, height: float
                 continue
             words.append(OcrWord(w.left * k, w.top * k, (w.left + w.width) * k, (w.top + w.height) * k,
                                  w.text, w.conf, w.line, doubts.get(i)))
-    return OcrPage(page_no, width, height, skew, rules, words, time.perf_counter() - started)
+    header_png = None
+    if boxes:
+        bottom = int((min(b[1] for b in boxes) + HEADER_ZONE_PT) * dpi / 72)
+        ok, buf = cv2.imencode(".png", clean[:bottom])
+        header_png = buf.tobytes() if ok else None
+    return OcrPage(page_no, width, height, skew, rules, words, time.perf_counter() - started, header_png, dpi)
+
+
+HEADER_ZONE_PT = 120.0  # header rows lie within this distance below a table's top
+HEADER_MIN_SIMILARITY = 86.0  # as the header finder's default (LocateSettings.min_similarity)
+_HEADER_CHARS = "".join(sorted({ch for labels in HEADER_VOCABULARY.values() for label in labels
+                                for ch in label if not ch.isspace()}))
+
+
+def fix_header_labels(grid: PageGrid, page: OcrPage, settings, max_rows: int = 3) -> PageGrid:
+    """OCR'd header labels ("TT" read as "EE" or '"') must not stop the table. In a top row that
+    already reads as a header (two labels or more match the vocabulary), each other cell is read
+    again from the page image, alone (psm 7), with the vocabulary's characters only, by both
+    models; a reading that matches a label replaces the text (the raw reading stays in ocr_raw)."""
+    if page.header_png is None:
+        return grid
+    image = None
+    fixed = list(grid.cells)
+    for row in range(min(max_rows, grid.n_rows)):
+        cells = [(i, c) for i, c in enumerate(grid.cells) if c.row == row]
+        matched = [c for _, c in cells if c.text and label_to_field(clean(c.text), HEADER_MIN_SIMILARITY)]
+        if len(matched) < 2:
+            continue
+        for i, c in cells:
+            if c in matched or c.col_span > 1:
+                continue
+            if image is None:
+                image = cv2.imdecode(np.frombuffer(page.header_png, np.uint8), cv2.IMREAD_GRAYSCALE)
+            k = page.dpi / 72
+            x0, top, x1, bottom = c.bbox
+            crop = image[int(top * k) + 3:int(bottom * k) - 2, int(x0 * k) + 3:int(x1 * k) - 2]
+            if crop.size == 0 or crop.shape[0] < 8 or not (crop < INK_LEVEL).any():
+                continue
+            crop = cv2.copyMakeBorder(_upscale(crop), 20, 20, 20, 20, cv2.BORDER_CONSTANT, value=255)
+            for model in (settings.ocr_lang, *REREAD_MODELS):
+                try:
+                    words = image_to_words(crop, lang=model, psm=7, dpi=int(page.dpi * REREAD_SCALE),
+                                           whitelist=_HEADER_CHARS)
+                except OcrUnavailable:
+                    continue
+                text = clean(" ".join(w.text for w in words))
+                if text and label_to_field(text, HEADER_MIN_SIMILARITY):
+                    fixed[i] = replace(c, text=text, ocr_raw=c.ocr_raw if c.ocr_raw is not None else c.text)
+                    break
+    return replace(grid, cells=fixed) if fixed != grid.cells else grid
 
 
 def ocr_page_to_grids(page: OcrPage, settings) -> tuple[list[PageGrid], OcrText]:
@@ -687,7 +742,8 @@ def ocr_page_to_grids(page: OcrPage, settings) -> tuple[list[PageGrid], OcrText]
         return replace(cell, ocr_raw=got.raw, ocr_conf=got.conf, ocr_min_conf=got.min_conf,
                        ocr_doubts=got.doubts) if got else cell
 
-    return [replace(g, source=PageRoute.OCR, ocr_skew=page.skew, cells=[keep_reading(c) for c in g.cells])
+    return [fix_header_labels(replace(g, source=PageRoute.OCR, ocr_skew=page.skew,
+                                      cells=[keep_reading(c) for c in g.cells]), page, settings)
             for g in grids], source
 
 

@@ -72,3 +72,35 @@ def test_a_sealed_scan_reads_as_well_as_a_clean_one(tmp_path):
     print(f"sealed page: CER {rates[True]:.2%} with the seal removed, {rates[False]:.2%} without")
     assert rates[True] <= 0.02
     assert rates[True] < rates[False]
+
+
+@pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract is not installed")
+def test_a_garbled_header_label_is_read_again_with_the_vocabulary():
+    """"TT" read as "EE": in a row that reads as a header, the cell is re-read (vocabulary letters only)."""
+    import cv2
+    from PIL import ImageFont
+
+    from core.records import Cell, PageGrid
+    from tests.factory.fonts import font_files
+
+    dpi, k = 300, 300 / 72
+    xs, ys = [40.0, 80.0, 240.0, 400.0, 520.0], [40.0, 70.0, 100.0]
+    labels = ["TT", "Nội dung", "Chủ trì", "Thời gian"]
+    img = Image.new("L", (int(600 * k), int(200 * k)), 255)
+    d = ImageDraw.Draw(img)
+    font = ImageFont.truetype(str(next(p for p in font_files() if "Serif-Bold" in p.name)), int(12 * k))
+    for x0, label in zip(xs, labels):
+        d.text(((x0 + 6) * k, 48 * k), label, font=font, fill=0)
+    ok, png = cv2.imencode(".png", np.asarray(img))
+    page = ocr.OcrPage(5, 841.89, 595.28, 0.0, [], [], 0.0, png.tobytes(), dpi)
+    read = ["EE", *labels[1:]]
+    cells = [Cell(0, c, 1, 1, (xs[c], ys[0], xs[c + 1], ys[1]), read[c], ocr_raw=read[c], ocr_conf=40.0) for c in range(4)]
+    cells += [Cell(1, c, 1, 1, (xs[c], ys[1], xs[c + 1], ys[2]), "1" if c == 0 else "x") for c in range(4)]
+    grid = PageGrid(5, 841.89, 595.28, xs, ys, cells)
+    fixed = ocr.fix_header_labels(grid, page, READ)
+    assert [c.text for c in fixed.cells if c.row == 0] == labels
+    assert fixed.cells[0].ocr_raw == "EE"
+    assert [c.text for c in fixed.cells if c.row == 1] == ["1", "x", "x", "x"], "data rows are not touched"
+    # a row that does not read as a header is left alone
+    lone = PageGrid(5, 841.89, 595.28, xs, ys, [Cell(0, 0, 1, 1, cells[0].bbox, "EE")] + cells[4:])
+    assert ocr.fix_header_labels(lone, page, READ) is lone
