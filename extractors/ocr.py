@@ -701,7 +701,7 @@ def fix_header_labels(grid: PageGrid, page: OcrPage, settings, max_rows: int = 3
     models; a reading that matches a label replaces the text (the raw reading stays in ocr_raw)."""
     if page.header_png is None:
         return grid
-    image = None
+    image: np.ndarray | None = None
     fixed = list(grid.cells)
     for row in range(min(max_rows, grid.n_rows)):
         cells = [(i, c) for i, c in enumerate(grid.cells) if c.row == row]
@@ -712,7 +712,7 @@ def fix_header_labels(grid: PageGrid, page: OcrPage, settings, max_rows: int = 3
             if c in matched or c.col_span > 1:
                 continue
             if image is None:
-                image = cv2.imdecode(np.frombuffer(page.header_png, np.uint8), cv2.IMREAD_GRAYSCALE)
+                image = np.asarray(cv2.imdecode(np.frombuffer(page.header_png, np.uint8), cv2.IMREAD_GRAYSCALE))
             k = page.dpi / 72
             x0, top, x1, bottom = c.bbox
             crop = image[int(top * k) + 3:int(bottom * k) - 2, int(x0 * k) + 3:int(x1 * k) - 2]
