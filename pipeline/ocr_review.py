@@ -28,6 +28,9 @@ class RowReview:
     """Aligned with StitchedTable.rows: the columns min_ocr_confidence, needs_review, review_reasons."""
     min_ocr_confidence: float | None = None  # lowest mean OCR confidence of the row's cells; None: no OCR cell
     reasons: list[str] = field(default_factory=list)
+    # (field, page, cell bbox in points) of the cells behind the reasons: for the review report's cell
+    # images (extractors.ocr.OcrRereader.cell_crop)
+    cells: list[tuple[str, int, tuple[float, float, float, float]]] = field(default_factory=list)
 
     @property
     def needs_review(self) -> bool:
@@ -72,11 +75,12 @@ def review_rows(stitched: StitchedTable, grids: list[PageGrid], tables: list[Pag
     from (after the numbering repair); `repairs`: NumberingResult.repairs."""
     index = _CellIndex(grids, tables)
     repaired = {(r.page_no, r.used): r for r in repairs}
-    found: dict[int, list[Cell]] = {}  # id(LogicalCell) → its OCR cells (a merged cell is matched once)
+    found: dict[int, list[tuple[int, Cell]]] = {}  # id(LogicalCell) → (page, OCR cell) (a merged cell is matched once)
 
-    def cells_of(name: str, cell: LogicalCell) -> list[Cell]:
+    def cells_of(name: str, cell: LogicalCell) -> list[tuple[int, Cell]]:
         if id(cell) not in found:
-            found[id(cell)] = [c for p in cell.pieces if (c := index.take(p.page_no, name, p.text)) is not None]
+            found[id(cell)] = [(p.page_no, c) for p in cell.pieces
+                               if (c := index.take(p.page_no, name, p.text)) is not None]
         return found[id(cell)]
 
     out = []
@@ -91,7 +95,9 @@ def review_rows(stitched: StitchedTable, grids: list[PageGrid], tables: list[Pag
         parts += [(n, row.cells[n]) for n in ACTIVITY_FIELDS]
         low: list[str] = []
         for name, lcell in parts:
-            for c in cells_of(name, lcell):
+            for page, c in cells_of(name, lcell):
+                if (c.ocr_conf is not None and c.ocr_conf < threshold) or c.ocr_doubts:
+                    review.cells.append((name, page, c.bbox))
                 if c.ocr_conf is not None:
                     conf = round(float(c.ocr_conf), 1)
                     if review.min_ocr_confidence is None or conf < review.min_ocr_confidence:

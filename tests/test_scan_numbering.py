@@ -191,6 +191,8 @@ def test_rows_carry_their_lowest_confidence_and_why_they_need_review():
     assert first.needs_review and any(r.startswith("repaired_numeral: task 1") for r in first.reasons)
     assert second.needs_review and second.reasons == [f"doubtful_deadline: {doubt}"]
     assert third.min_ocr_confidence == 41.0 and third.reasons[0].startswith("low_confidence")
+    assert {(f, p) for f, p, _ in third.cells} == {(f, 2) for f in ("stt", "task", "activity", "output", "lead", "deadline")}
+    assert [(f, p) for f, p, _ in second.cells] == [("deadline", 2)]
     assert first.min_ocr_confidence == 95.0
 
 
