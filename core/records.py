@@ -75,6 +75,9 @@ class Cell:
     fills_bottom: bool | None = None
     ocr_raw: str | None = None  # OCR cells: Tesseract's reading before post-correction
     ocr_conf: float | None = None  # OCR cells: mean word confidence, 0-100
+    ocr_min_conf: float | None = None  # OCR cells: the lowest word confidence, 0-100
+    # OCR cells: why a reading stays doubtful after constrained re-reads, e.g. "quarter: 'II' or 'III'"
+    ocr_doubts: tuple[str, ...] = ()
 
 
 @dataclass
@@ -89,6 +92,9 @@ class PageGrid:
     line_pitch: float = 14.0  # typical distance between text lines in this table
     source: PageRoute = PageRoute.TEXT  # TEXT (the PDF's text layer) or OCR (read from the page image)
     caption: str = ""  # text printed between the table above (or the page top) and this table, lines by "\n"
+    # OCR pages: degrees the page image was turned back by (cells are in the deskewed frame), so a
+    # cell can be cut out of a fresh render again for a constrained re-read (extractors.ocr.OcrRereader)
+    ocr_skew: float | None = None
 
     @property
     def n_rows(self) -> int:

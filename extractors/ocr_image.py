@@ -1,7 +1,7 @@
 """Scanned page image → deskewed grey image, ruling-line segments and a clean image for OCR.
 
 Steps, each a plain function on numpy arrays (uint8 grey, 0 = black; pixel coordinates):
-  page_to_gray        render a PDF page with PDFium at a given dpi
+  page_to_gray        render a PDF page with PDFium at a given dpi (in colour; red/blue overprint removed)
   gray_to_ink         adaptive threshold: ink = 255 (copes with grey paper and uneven light)
   ink_to_skew         the page's rotation from its long ruling lines (least-squares fit per line)
   rotate_gray         turn the page back by that angle (same size, paper-coloured corners)
@@ -41,19 +41,75 @@ def render_dpi(page: pdfium.PdfPage, dpi: float, max_pixels: int = DEFAULT_MAX_R
     return math.floor(dpi * math.sqrt(max_pixels / pixels) * 100) / 100
 
 
-def page_to_gray_limited(page: pdfium.PdfPage, dpi: float,
-                         max_pixels: int = DEFAULT_MAX_RENDER_PIXELS) -> tuple[np.ndarray, float]:
-    """The page rendered grey at `dpi` or lower (see render_dpi), and the resolution used."""
+def page_to_gray_limited(page: pdfium.PdfPage, dpi: float, max_pixels: int = DEFAULT_MAX_RENDER_PIXELS,
+                         remove_overprint: bool = True) -> tuple[np.ndarray, float]:
+    """The page as a grey image at `dpi` or lower (see render_dpi), and the resolution used. Rendered in
+    colour so that coloured overprint (red seals, blue signatures) can be told from the black print and
+    removed (colour_to_gray)."""
     used = render_dpi(page, dpi, max_pixels)
-    bitmap = page.render(scale=used / 72, grayscale=True)
+    bitmap = page.render(scale=used / 72, grayscale=not remove_overprint, rev_byteorder=True)
     try:
-        return np.array(bitmap.to_numpy(), dtype=np.uint8, copy=True), used
+        image = np.array(bitmap.to_numpy(), dtype=np.uint8, copy=True)
     finally:
         bitmap.close()
+    return (colour_to_gray(image) if image.ndim == 3 else image), used
 
 
-def page_to_gray(page: pdfium.PdfPage, dpi: float, max_pixels: int = DEFAULT_MAX_RENDER_PIXELS) -> np.ndarray:
-    return page_to_gray_limited(page, dpi, max_pixels)[0]
+# Overprint: saturated red or blue (HSV, OpenCV scales: hue 0-180, saturation 0-255).
+OVERPRINT_MIN_SATURATION = 70  # a pixel this saturated is overprint…
+OVERPRINT_EDGE_SATURATION = 25  # …and so is a less saturated one next to it (JPEG blurs colour at edges)
+OVERPRINT_HUES = ((0, 14), (155, 180), (95, 135))  # red (both ends of the hue circle), blue
+OVERPRINT_EDGE_PX = 5
+
+
+def _hue_masks(rgb: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(strong, with edges) pixel masks of each overprint colour present."""
+    hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
+    h, sat = hsv[..., 0], hsv[..., 1]
+    red = (h <= OVERPRINT_HUES[0][1]) | (h >= OVERPRINT_HUES[1][0])
+    blue = (h >= OVERPRINT_HUES[2][0]) & (h <= OVERPRINT_HUES[2][1])
+    out = []
+    kernel = np.ones((2 * OVERPRINT_EDGE_PX + 1,) * 2, np.uint8)
+    for hue in (red, blue):
+        strong = hue & (sat >= OVERPRINT_MIN_SATURATION)
+        if strong.sum() < 50:
+            continue
+        near = cv2.dilate(strong.astype(np.uint8), kernel) > 0
+        out.append((strong, near & hue & (sat >= OVERPRINT_EDGE_SATURATION) | strong))
+    return out
+
+
+def overprint_mask(rgb: np.ndarray) -> np.ndarray:
+    """Pixels of red or blue overprint: a seal's ink, a signature's (grey pages: an empty mask)."""
+    mask = np.zeros(rgb.shape[:2], bool)
+    for _, full in _hue_masks(rgb):
+        mask |= full
+    return mask
+
+
+def colour_to_gray(image: np.ndarray) -> np.ndarray:
+    """Colour render → grey, with red/blue overprint made transparent. Seal ink is printed over
+    the page (it multiplies): in the channel the ink lets through most (red for a red seal, blue
+    for a blue signature) the pixel is the grey of what lies under it, dimmed by the ink's
+    transmission in that channel (measured on the overprint itself: its median brightest channel
+    against the paper). So black print and ruling lines under a seal stay and the seal goes.
+    A page without colour (checked on a sparse sample first: most scans are grey) costs one conversion."""
+    rgb = np.ascontiguousarray(image[..., :3])
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    sample = rgb[::8, ::8].astype(np.int16)
+    if int((sample.max(axis=2) - sample.min(axis=2)).max(initial=0)) < OVERPRINT_MIN_SATURATION // 2:
+        return gray
+    paper = float(np.percentile(gray[::4, ::4], 90))
+    brightest = rgb.max(axis=2).astype(np.float32)
+    for strong, full in _hue_masks(rgb):
+        transmission = min(1.0, max(0.3, float(np.median(brightest[strong])) / max(paper, 1.0)))
+        gray[full] = np.clip(brightest[full] / transmission, 0, 255).astype(np.uint8)
+    return gray
+
+
+def page_to_gray(page: pdfium.PdfPage, dpi: float, max_pixels: int = DEFAULT_MAX_RENDER_PIXELS,
+                 remove_overprint: bool = True) -> np.ndarray:
+    return page_to_gray_limited(page, dpi, max_pixels, remove_overprint)[0]
 
 
 def gray_to_ink(gray: np.ndarray, dpi: float) -> np.ndarray:

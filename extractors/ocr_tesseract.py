@@ -30,7 +30,7 @@ class Word:
     height: int
     conf: float  # 0..100
     text: str
-    line: tuple[int, int, int]  # (block, paragraph, line) numbers: words of one printed line share it
+    line: tuple[int, ...]  # (block, paragraph, line) numbers: words of one printed line share it
 
     @property
     def cx(self) -> float:
@@ -73,14 +73,17 @@ def parse_tsv(tsv: str) -> list[Word]:
     return words
 
 
-def image_to_words(image: np.ndarray, *, lang: str, psm: int, dpi: int, timeout: float = 600) -> list[Word]:
-    """Run tesseract once on a grey image; its words (level-5 TSV rows) with boxes and confidences."""
+def image_to_words(image: np.ndarray, *, lang: str, psm: int, dpi: int, timeout: float = 600,
+                   whitelist: str | None = None) -> list[Word]:
+    """Run tesseract once on a grey image; its words (level-5 TSV rows) with boxes and confidences.
+    `whitelist`: the only characters the model may output (constrained re-reads of numerals)."""
     exe = check_tesseract(lang)
     ok, buf = cv2.imencode(".pgm", image)
     if not ok:
         raise RuntimeError("could not encode the page image for tesseract")
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
-    proc = subprocess.run([exe, "stdin", "stdout", "-l", lang, "--psm", str(psm), "--dpi", str(dpi), "tsv"],
+    options = ["-c", f"tessedit_char_whitelist={whitelist}"] if whitelist else []
+    proc = subprocess.run([exe, "stdin", "stdout", "-l", lang, "--psm", str(psm), "--dpi", str(dpi), *options, "tsv"],
                           input=buf.tobytes(), capture_output=True, env=env, timeout=timeout)
     if proc.returncode != 0:
         raise RuntimeError(f"tesseract failed ({proc.returncode}): {proc.stderr.decode('utf-8', 'replace')[-500:]}")

@@ -48,6 +48,7 @@ _QUARTER = re.compile(r"^([0-9IVlH|!]{1,4})((?:/\d{4})?)$")
 _QUARTERS = {"I", "II", "III", "IV"}
 _ACRONYM_LOOKALIKE = str.maketrans({c: "1" for c in "TIL1l|!J"})
 _SENTENCE_END = (".", ";", ":", "!", "?")
+_LONE_DASHES = {"-", "–", "—", "_", "~"}
 
 
 def skeleton(word: str) -> str:
@@ -113,7 +114,8 @@ class Lexicon:
 
     @classmethod
     def load(cls, path: Path = DATA) -> Lexicon:
-        words, bigrams = Counter(), Counter()
+        words: Counter[str] = Counter()
+        bigrams: Counter[tuple[str, str]] = Counter()
         for line in path.read_text(encoding="utf-8").splitlines():
             parts = line.split("\t")
             if parts[0] == "w" and len(parts) == 3:
@@ -144,12 +146,13 @@ def default_lexicon() -> Lexicon:
 
 def _split_edges(token: str) -> tuple[str, str, str]:
     m = _EDGE.match(token)
-    return m.group(1), m.group(2), m.group(3)
+    return (m.group(1), m.group(2), m.group(3)) if m else ("", token, "")
 
 
 def text_to_lexicon(texts: list[str]) -> Lexicon:
     """Word and bigram counts of running text; bigrams do not cross . ; : ( ) or line ends."""
-    words, bigrams = Counter(), Counter()
+    words: Counter[str] = Counter()
+    bigrams: Counter[tuple[str, str]] = Counter()
     for text in texts:
         for line in unicodedata.normalize("NFC", text).splitlines():
             prev = None
@@ -383,6 +386,11 @@ def correct_cell(lines: list[list[tuple[str, float]]], lex: Lexicon | None = Non
     for tok in correct_tokens(lines, lex):
         if tok.text:
             out[tok.line].append(tok.text)
+    # A lone dash after the cell's last word is a speck or a rule end read as "-": a printed dash
+    # ends nothing in these cells (a hyphen at a line end is glued to its word: "QĐ-").
+    last = next((line for line in reversed(out) if line), None)
+    if last is not None and len(last) > 1 and last[-1] in _LONE_DASHES:
+        last.pop()
     return out
 
 

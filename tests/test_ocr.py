@@ -222,6 +222,7 @@ def test_scan_with_a_stamped_text_layer_is_read_from_the_image(tmp_path, monkeyp
     ("các 1 1HC được công khai", "các TTHC được công khai"),
     ("Văn phòng JUBND tỉnh", "Văn phòng UBND tỉnh"),
     ("ứng dụng CNLIL", "ứng dụng CNTT"),
+    ("Thường xuyên -", "Thường xuyên"),
 ])
 def test_post_correction_fixes_known_misreads(raw, want):
     fixed = correct_cell([[(w, 80.0) for w in raw.split()]])
