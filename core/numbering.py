@@ -44,6 +44,20 @@ def roman_value(text: str) -> int | None:
     return total
 
 
+_TO_ROMAN = ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"), (40, "XL"),
+             (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"))
+
+
+def to_roman(n: int) -> str:
+    """3 → "III" (n >= 1)."""
+    out = []
+    for value, sym in _TO_ROMAN:
+        while n >= value:
+            out.append(sym)
+            n -= value
+    return "".join(out)
+
+
 def is_roman(text: str) -> bool:
     return roman_value(text.strip().rstrip(".")) is not None
 

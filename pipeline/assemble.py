@@ -7,6 +7,9 @@ from dataclasses import asdict, dataclass
 from core.numbering import TASK, parse_stt
 from core.records import ACTIVITY_FIELDS, Decision, PageGrid, PageRoute, PageTable, StitchDecision, StitchedTable
 from pipeline import __version__
+from pipeline.completeness import unplaced_rows
+from pipeline.numbering_repair import NumberingResult
+from pipeline.ocr_review import document_counts, repair_records, review_columns, review_rows, unplaced_records
 
 
 @dataclass
@@ -112,8 +115,10 @@ def _records(doc_id: str, items) -> list[dict]:
 
 def stitched_to_extraction(doc_id: str, file_name: str, sha256: str, size_bytes: int, page_count: int,
                            grids: list[PageGrid], tables: list[PageTable], stitched: StitchedTable, body, normalized,
-                           settings) -> Extraction:
+                           settings, numbering: NumberingResult | None = None) -> Extraction:
     meta = body.meta
+    reviews = review_rows(stitched, grids, tables, numbering.repairs if numbering is not None else ())
+    lost = unplaced_rows(tables, stitched)
     ocr_grids = [g for g in grids if g.source == PageRoute.OCR]
     ocr_pages = sorted({g.page_no for g in ocr_grids} | set(body.ocr_pages))
     by_page = {d.page_no: d for d in stitched.decisions}
@@ -153,6 +158,7 @@ def stitched_to_extraction(doc_id: str, file_name: str, sha256: str, size_bytes:
                 **(_deadline_columns(normalized.deadlines[i]) if row.text("deadline") else _NO_DEADLINE),
                 **table_key, "stt_text": task.stt.text() or None,
                 "extra": [(labels.get(k, k), c.text()) for k, c in row.extra.items()],
+                **review_columns(reviews[i]),
             })
     stitches = [{
         "doc_id": doc_id, "table_no": d.table_no, "page": d.page_no, "decision": d.decision, "score": d.score, "confidence": d.confidence,
@@ -174,6 +180,7 @@ def stitched_to_extraction(doc_id: str, file_name: str, sha256: str, size_bytes:
         "table_titles": [titles[n] for n in sorted(titles)],
         "column_map": [{"table_no": t.table_no, "col": r.col, "label": r.label, "role": r.role, "how": r.how,
                         "score": float(r.score), "why": r.why} for t in tables for r in t.column_map],
+        **document_counts(reviews, numbering, lost),
         "extractor_version": __version__, "settings_json": json.dumps(settings.as_dict(), sort_keys=True, ensure_ascii=False),
         # status, errors, warnings and problems are set by the check stage (pipeline/completeness.py)
     }]
@@ -183,7 +190,10 @@ def stitched_to_extraction(doc_id: str, file_name: str, sha256: str, size_bytes:
         "activities": activities, "tasks": tasks, "stitches": stitches, "activity_agencies": mentions,
         "agencies": _agency_rows(normalized.registry, referenced), "sections": _records(doc_id, body.sections),
         "targets": _records(doc_id, body.targets), "references": _records(doc_id, body.references),
-        "responsibilities": duties, "ocr_cells": _ocr_cell_rows(doc_id, ocr_grids), "document": document})
+        "responsibilities": duties, "ocr_cells": _ocr_cell_rows(doc_id, ocr_grids),
+        "numbering_repairs": (repair_records(doc_id, numbering.repairs) + repair_records(doc_id, numbering.doubtful, "doubtful")
+                              if numbering is not None else []),
+        "unplaced": unplaced_records(doc_id, lost), "document": document})
 
 
 def _ocr_cell_rows(doc_id: str, grids: list[PageGrid]) -> list[dict]:

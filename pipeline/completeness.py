@@ -21,12 +21,14 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 
+from core.numbering import roman_value as core_roman_value
+from core.numbering import to_roman
 from core.records import ErrorItem, LogicalCell, PageGrid, PageTable, Severity, StitchedTable
 
 STAGE = "check"
 _WS = re.compile(r"\s+")
-_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
 _ROMAN = re.compile(r"^(?:PHẦN\s+|PHAN\s+)?(?P<n>[IVXLC]+)\s*[.:)]?$", re.IGNORECASE)
 _LETTER = re.compile(r"^(?P<n>[A-Za-zĐđ])\s*[.:)]?$")
 _NUMBER = re.compile(r"^(?P<n>\d+(?:\s*\.\s*\d+)*)\s*[.:)]?$")
@@ -43,19 +45,7 @@ def _error(message: str, page: int | None = None) -> ErrorItem:
 def roman_value(text: str) -> int | None:
     """1 for "I", "I.", "PHẦN I"; None when `text` is not a well-formed Roman numeral."""
     m = _ROMAN.match(_norm(text))
-    if not m:
-        return None
-    digits = [_ROMAN_VALUES[c] for c in m.group("n").upper()]
-    total = sum(-d if i + 1 < len(digits) and d < digits[i + 1] else d for i, d in enumerate(digits))
-    return total if _to_roman(total) == m.group("n").upper() else None
-
-
-def _to_roman(n: int) -> str:
-    out = ""
-    for value, sym in ((100, "C"), (90, "XC"), (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
-        while n >= value:
-            out, n = out + sym, n - value
-    return out
+    return core_roman_value(m.group("n").upper()) if m else None
 
 
 def letter_value(text: str) -> int | None:
@@ -98,9 +88,21 @@ def _placed(stitched: StitchedTable) -> Counter:
     return placed
 
 
-def unplaced_cells(tables: list[PageTable], stitched: StitchedTable) -> list[tuple[int, str, str]]:
-    """(page, field, text) of printed appendix cells that are nowhere in the output."""
+@dataclass(frozen=True)
+class UnplacedRow:
+    """Text of the page grid that did not reach the output (one row of the `unplaced` table)."""
+    page_no: int
+    row_top: float  # the row's top on its page (PDF points): where it is
+    field: str
+    text: str
+    reason: str
+
+
+def unplaced_rows(tables: list[PageTable], stitched: StitchedTable) -> list[UnplacedRow]:
+    """Printed appendix cells that are nowhere in the output, each with where it was and why it is missing."""
     placed = _placed(stitched)
+    orphans = Counter((p.page_no, _norm(p.text)) for r in stitched.rows if r.task is None
+                      for c in r.cells.values() for p in c.pieces)
     missing = []
     for table in tables:
         for row in table.rows:
@@ -108,10 +110,13 @@ def unplaced_cells(tables: list[PageTable], stitched: StitchedTable) -> list[tup
                 key = (row.page_no, _norm(frag.text))
                 if not key[1] or frag.covered:
                     continue
-                if placed[key] > 0:
+                if placed[key] - orphans[key] > 0:
                     placed[key] -= 1
-                else:
-                    missing.append((row.page_no, name, frag.text))
+                    continue
+                reason = ("in a row before the first numbered task" if orphans[key] > 0 else
+                          "not in the stitched table (a section row keeps only its title)" if row.is_section else
+                          "not in the stitched table")
+                missing.append(UnplacedRow(row.page_no, row.top, name, frag.text, reason))
     return missing
 
 
@@ -121,8 +126,8 @@ def _shorten(text: str, n: int = 60) -> str:
 
 
 def check_placement(tables: list[PageTable], stitched: StitchedTable) -> list[ErrorItem]:
-    errors = [_error(f"appendix cell not placed in the output: {name} '{_shorten(text)}'", page)
-              for page, name, text in unplaced_cells(tables, stitched)]
+    errors = [_error(f"appendix cell not placed in the output: {u.field} '{_shorten(u.text)}' ({u.reason})", u.page_no)
+              for u in unplaced_rows(tables, stitched) if u.reason != "in a row before the first numbered task"]
     orphans = [r for r in stitched.rows if r.task is None]
     if orphans:
         errors.append(_error(f"{len(orphans)} activity row(s) before the first numbered task", orphans[0].page_no))
@@ -189,7 +194,7 @@ def _section_breaks(stitched: StitchedTable, scheme) -> list[ErrorItem]:
             errors.append(_error(f"section numbering breaks at '{_norm(s.numeral)}' (mixed numbering)", s.page_no))
             continue
         if o != expected:
-            want = _to_roman(expected) if scheme is roman_value else chr(ord("A") + expected - 1)
+            want = to_roman(expected) if scheme is roman_value else chr(ord("A") + expected - 1)
             what = "repeated" if o < expected else f"expected {want}"
             errors.append(_error(f"section numbering breaks at '{_norm(s.numeral)}' ({what})", s.page_no))
         expected = o + 1

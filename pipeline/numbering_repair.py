@@ -30,7 +30,8 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
-from core.records import ACTIVITY_FIELDS, FIELDS, PageGrid, PageRoute, PageTable, StitchedTable
+from core.numbering import roman_value, to_roman
+from core.records import ACTIVITY_FIELDS, FIELDS, PageGrid, PageRoute, PageTable
 
 # Costs (in "edits"): see the module doc.
 LOOKALIKE_COST = 0.4  # a glyph read as its look-alike ("I" ↔ "1", "l" → "1", "O" → "0")
@@ -45,33 +46,15 @@ MAX_TOKEN = 8  # longer Stt texts are not numerals of the sequence ("a)", "Ghi c
 
 _LOOKALIKES = {"I": "1", "l": "1", "|": "1", "!": "1", "i": "1", "1": "I", "O": "0", "o": "0", "0": "O",
                "S": "5", "B": "8", "Z": "2", "v": "V", "x": "X"}
-_ROMAN = [(1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"), (40, "XL"),
-          (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")]
-_ROMAN_RE = re.compile(r"^(?=[IVXLC])M*(C[MD]|D?C{0,3})(X[CL]|L?X{0,3})(I[XV]|V?I{0,3})$")
 _NUMERALISH = re.compile(r"^[0-9IVXLCMlHiOoSBZvx|!.]+$")
 
 Kind = str  # "section" | "task"
 Numeral = tuple[Kind, tuple[int, ...]]  # ("section", (3,)) is III; ("task", (1, 2)) is 1.2
 
 
-def to_roman(n: int) -> str:
-    out = []
-    for v, s in _ROMAN:
-        while n >= v:
-            out.append(s)
-            n -= v
-    return "".join(out)
-
-
 def from_roman(s: str) -> int | None:
-    if not _ROMAN_RE.match(s):
-        return None
-    vals = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
-    total = 0
-    for a, b in zip(s, s[1:] + " "):
-        v = vals[a]
-        total += -v if b != " " and vals.get(b, 0) > v else v
-    return total
+    """A Roman numeral printed in capitals, exactly ("ii" is no section numeral here)."""
+    return roman_value(s) if s == s.upper() and s.strip() == s else None
 
 
 def numeral_text(num: Numeral) -> str:
@@ -205,16 +188,6 @@ class NumeralRepair:
     bbox: tuple[float, float, float, float] | None = None  # the Stt cell (for the cell image in the report)
 
 
-@dataclass(frozen=True)
-class UnplacedRow:
-    """Text of the page grid that did not reach the output (one row of an `unplaced` table)."""
-    page_no: int
-    row_top: float
-    field: str
-    text: str
-    reason: str
-
-
 @dataclass
 class NumberingResult:
     tables: list[PageTable]  # the page tables with repaired Stt fragments and is_section flags
@@ -325,49 +298,3 @@ def repair_numbering(tables: list[PageTable], grids: list[PageGrid] | None = Non
         new_rows[obs.table][obs.row] = replace(row, fragments=fragments, is_section=num[0] == "section")
     result.tables = [replace(t, rows=new_rows[ti]) for ti, t in enumerate(tables)]
     return result
-
-
-def _placed_pieces(stitched: StitchedTable) -> tuple[dict[tuple[int, str], int], dict[tuple[int, str], int]]:
-    """(page, text) → how many times it is in the output; and in rows the output drops (no task)."""
-    placed: dict[tuple[int, str], int] = {}
-    dropped: dict[tuple[int, str], int] = {}
-
-    def count(target, cell):
-        for p in cell.pieces:
-            target[(p.page_no, p.text)] = target.get((p.page_no, p.text), 0) + 1
-
-    for s in stitched.sections:
-        count(placed, s.title)
-    for t in stitched.tasks:
-        count(placed, t.stt)
-        count(placed, t.text)
-    seen: set[int] = set()
-    for r in stitched.rows:
-        for cell in r.cells.values():
-            if id(cell) not in seen:
-                seen.add(id(cell))
-                count(placed if r.task is not None else dropped, cell)
-    return placed, dropped
-
-
-def unplaced_rows(tables: list[PageTable], stitched: StitchedTable) -> list[UnplacedRow]:
-    """Every non-empty text of the page tables' rows that is not in the stitched output (or only in
-    rows the output cannot key: before the first task). Section numerals are keys, not pieces."""
-    placed, dropped = _placed_pieces(stitched)
-    numerals = {(s.page_no, s.numeral) for s in stitched.sections}
-    out = []
-    for t in tables:
-        for r in t.rows:
-            for name, frag in r.fragments.items():
-                text = frag.text
-                if not text or (name == "stt" and r.is_section and (r.page_no, text) in numerals):
-                    continue
-                key = (r.page_no, text)
-                if placed.get(key, 0) > 0:
-                    placed[key] -= 1
-                    continue
-                reason = "in a row before the first numbered task" if dropped.get(key, 0) > 0 else \
-                    "not in the stitched table (a section row keeps only its title)" if r.is_section else \
-                    "not in the stitched table"
-                out.append(UnplacedRow(r.page_no, r.top, name, text, reason))
-    return out

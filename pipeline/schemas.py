@@ -58,6 +58,10 @@ ACTIVITIES = pa.schema([
     _f("subtask_no", pa.string(), "sub-task number (\"1.2\", \"a\") when the row belongs to a sub-task; task_no is its task's"),
     _f("subtask_text", pa.string(), "sub-task text; task_text is then the text of the task above it"),
     _f("extra", pa.map_(pa.string(), pa.string()), "columns with no canonical field (Ghi chú, Kinh phí, …): label → text"),
+    _f("min_ocr_confidence", pa.float64(), "lowest OCR confidence (0-100) of the row's cells; null when none was OCR'd"),
+    _f("needs_review", pa.bool_(), "a person should check this row: low OCR confidence, a repaired numeral, a doubtful "
+       "deadline (see review_reasons)", False),
+    _f("review_reasons", pa.list_(pa.string()), "why the row needs review"),
 ])
 
 ACTIVITY_AGENCIES = pa.schema([
@@ -125,7 +129,8 @@ STITCHES = pa.schema([
     _f("page", pa.int32(), "page whose first table row was judged", False),
     _f("decision", pa.string(), "first_page | continue_row | continue_task | new_activity | new_task | new_section", False),
     _f("score", pa.float64(), "sum of evidence weights (> threshold: continues the row above)", False),
-    _f("confidence", pa.float64(), "0.5 (coin toss) … 1.0 (certain)", False),
+    _f("confidence", pa.float64(), "P(the decision is right), calibrated on the factory's random plans (pipeline/calibration.py); "
+       "below 0.5 when the evidence leans the other way", False),
     _f("evidence", _EVIDENCE, "each signal with the field it concerns, its weight and a readable detail"),
     _f("evidence_text", pa.string(), "the evidence as one readable line"),
     _f("table_no", pa.int32(), "task table whose page top was judged", False),
@@ -184,6 +189,11 @@ DOCUMENT = pa.schema([
         pa.field("why", pa.string())])),
        "how each printed column of each task table was mapped: role (a field or extra), how (label | content | "
        "label+content | unmapped), score 0-100 and why"),
+    _f("needs_review_count", pa.int32(), "activity rows with needs_review", False),
+    _f("numeral_repair_count", pa.int32(), "Stt numerals repaired from the sequence (numbering_repairs.parquet)", False),
+    _f("numeral_doubt_count", pa.int32(), "Stt numerals kept as read although a re-read differed", False),
+    _f("reread_cell_count", pa.int32(), "OCR cells re-read with a constrained read", False),
+    _f("unplaced_count", pa.int32(), "printed appendix cells that are not in the output (unplaced.parquet)", False),
     _f("status", pa.string(), "ok (every completeness check passed) | partial (see errors: what is missing)", False),
     _f("errors", pa.list_(pa.string()), "what the output lacks (\"page 5: …\"); empty when status is ok"),
     _f("warnings", pa.list_(pa.string()), "oddities of the document that do not make the tables incomplete"),
@@ -288,6 +298,28 @@ OCR_CELLS = _table(
     ("confidence", pa.float64(), "mean word confidence 0-100; null for an empty cell"),
 )
 
+NUMBERING_REPAIRS = _table(
+    ("page", pa.int32(), "page of the row", False),
+    ("row_top", pa.float64(), "top of the row on its page (PDF points)", False),
+    ("kind", pa.string(), "section | task: what the row is now", False),
+    ("read", pa.string(), "the Stt text as OCR read it", False),
+    ("rereads", pa.list_(pa.string()), "constrained re-readings (model, character set: text)"),
+    ("used", pa.string(), "the numeral now in the Stt cell", False),
+    ("reason", pa.string(), "why, in words: the neighbours, the re-reads", False),
+    ("confidence", pa.float64(), "0.5-1: how much more likely the repaired sequence is than the one read", False),
+    ("status", pa.string(), "repaired | doubtful (kept as read, a re-read differed)", False),
+    ("bbox", pa.list_(pa.float64()), "the Stt cell: x0, top, x1, bottom (PDF points)"),
+)
+
+UNPLACED = _table(
+    ("page", pa.int32(), "page the text is printed on", False),
+    ("row_top", pa.float64(), "top of its grid row (PDF points)", False),
+    ("field", pa.string(), "column role of the cell", False),
+    ("text", pa.string(), "the printed text", False),
+    ("reason", pa.string(), "why it is not in the output", False),
+)
+
 TABLES = {"activities": ACTIVITIES, "tasks": TASKS, "stitches": STITCHES, "activity_agencies": ACTIVITY_AGENCIES,
           "agencies": AGENCIES, "sections": SECTIONS, "targets": TARGETS, "references": REFERENCES,
-          "responsibilities": RESPONSIBILITIES, "ocr_cells": OCR_CELLS, "document": DOCUMENT}
+          "responsibilities": RESPONSIBILITIES, "ocr_cells": OCR_CELLS, "numbering_repairs": NUMBERING_REPAIRS,
+          "unplaced": UNPLACED, "document": DOCUMENT}

@@ -2,7 +2,9 @@
 
     open      path            → OpenedPdf        bad input (not a PDF, encrypted, truncated) stops here
     read      OpenedPdf       → [PageGrid]        ruling lines → cells, text from the text layer (or OCR)
-    locate    [PageGrid]      → [PageTable]       appendix pages by header; columns → fields
+    locate    [PageGrid]      → [PageTable]       task tables by header and content; columns → roles
+    repair    [PageTable]     → [PageTable]       Stt numerals that break the sequence re-read, else repaired
+                                                  from it, with evidence (OCR pages only)
     stitch    [PageTable]     → StitchedTable     merged cells filled, page breaks decided with evidence
     body      body pages      → BodyRecords       metadata (number, date, signer, year, province), sections,
                                                   targets, legal references, responsibilities
@@ -26,6 +28,7 @@ from pathlib import Path
 from core.records import ErrorItem, PageGrid, PageTable, Severity, Status, StitchedTable
 from extractors.appendix import grids_to_page_tables
 from extractors.file_integrity import count_page_objects, damaged_streams
+from extractors.ocr import OcrRereader
 from extractors.pdf_document import OpenedPdf, open_pdf
 from extractors.text_layer import pdf_to_grids
 from normalizers.body import BodyRecords
@@ -33,6 +36,7 @@ from pipeline.assemble import Extraction, appendix_texts, stitched_to_extraction
 from pipeline.body import pdf_body_to_records
 from pipeline.completeness import check_table
 from pipeline.normalize import Normalized, table_to_normalized
+from pipeline.numbering_repair import NumberingResult, repair_numbering
 from pipeline.settings import Settings
 from pipeline.stitch import page_tables_to_table
 from pipeline.write import write_extraction
@@ -47,6 +51,7 @@ class DocumentRun:
     doc: OpenedPdf | None = None
     grids: list[PageGrid] = field(default_factory=list)
     tables: list[PageTable] = field(default_factory=list)
+    numbering: NumberingResult | None = None  # numeral repairs and doubts (repair stage)
     stitched: StitchedTable | None = None
     body: BodyRecords | None = None
     normalized: Normalized | None = None
@@ -74,6 +79,12 @@ def _locate(run: DocumentRun) -> None:
     run.tables = grids_to_page_tables(run.path.name, run.grids, run.settings.locate)
 
 
+def _repair(run: DocumentRun) -> None:
+    reader = OcrRereader(run.need(run.doc, "the opened PDF").pdf, run.grids, run.settings.read)
+    run.numbering = repair_numbering(run.tables, run.grids, reader.read_numeral)
+    run.tables = run.numbering.tables
+
+
 def _stitch(run: DocumentRun) -> None:
     run.stitched = page_tables_to_table(run.tables, run.settings.stitch)
 
@@ -95,7 +106,7 @@ def _assemble(run: DocumentRun) -> None:
     run.extraction = stitched_to_extraction(
         run.doc_id or run.path.stem, run.path.name, doc.sha256, doc.size_bytes, doc.page_count, run.grids, run.tables,
         run.need(run.stitched, "the stitched table"), run.need(run.body, "the body records"),
-        run.need(run.normalized, "the normalized table"), run.settings)
+        run.need(run.normalized, "the normalized table"), run.settings, run.numbering)
 
 
 def _as_item(warning: ErrorItem | str, stage: str) -> ErrorItem:
@@ -139,6 +150,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("open", _open),
     Stage("read", _read),
     Stage("locate", _locate),
+    Stage("repair", _repair),
     Stage("stitch", _stitch),
     Stage("body", _body),
     Stage("normalize", _normalize),

@@ -8,7 +8,6 @@ as Evidence with a weight (> 0 votes "continues"), so an analyst can ask why.
 """
 from __future__ import annotations
 
-import math
 from functools import lru_cache
 
 from core.numbering import SUBTASK, parse_stt
@@ -27,6 +26,7 @@ from core.records import (
 )
 from core.text import is_lower_start, starts_with_digit
 from normalizers.phrases import deadline_is_complete, ends_dangling, ends_sentence
+from pipeline.calibration import calibrated_confidence
 
 # How strongly an empty cell under a filled one says "this is the rest of the row above":
 # a new activity almost always names its activity, lead and deadline; partners are often blank.
@@ -150,8 +150,9 @@ def continuation_evidence(above: LogicalRow, first: PageRow, prev: PageTable, lo
     return ev
 
 
-def _confidence(score: float) -> float:
-    return round(1.0 / (1.0 + math.exp(-abs(score))), 3)
+def _confidence(score: float, threshold: float) -> float:
+    """P(the decision at this score is right), calibrated on the factory's random plans (pipeline/calibration.py)."""
+    return calibrated_confidence(score, threshold)
 
 
 class _Builder:
@@ -331,11 +332,11 @@ def _judge_page_top(b: _Builder, first: PageRow, prev: PageTable, lowest_bottom:
     score = round(sum(e.weight for e in ev), 3)
     if score > settings.threshold:
         b.continue_row(first)
-        return StitchDecision(page, Decision.CONTINUE_ROW, score, _confidence(score), ev)
+        return StitchDecision(page, Decision.CONTINUE_ROW, score, _confidence(score, settings.threshold), ev)
     if "activity" not in prev.columns and first.text("task"):
         # No activity column: a row with task text that does not go on from the row above is a task.
         b.add_activity(first, b.add_task(first))
-        return StitchDecision(page, Decision.NEW_TASK, score, _confidence(score), ev)
+        return StitchDecision(page, Decision.NEW_TASK, score, _confidence(score, settings.threshold), ev)
     task = b.current_task
     task_text = first.text("task")
     if task is not None and task_text and "stt" not in prev.columns:
@@ -345,7 +346,7 @@ def _judge_page_top(b: _Builder, first: PageRow, prev: PageTable, lowest_bottom:
         ev.extend(votes)
         if sum(e.weight for e in votes) < MERGED_TEXT_MIN_SCORE:
             b.add_activity(first, b.add_task(first))
-            return StitchDecision(page, Decision.NEW_TASK, score, _confidence(score), ev)
+            return StitchDecision(page, Decision.NEW_TASK, score, _confidence(score, settings.threshold), ev)
     if task is not None and task_text:
         task.text.add(task_text, page)
         ev.append(Evidence("task_text_continues", "task", 0.0, f"task cell continues with '{task_text[:30]}'"))
@@ -357,4 +358,4 @@ def _judge_page_top(b: _Builder, first: PageRow, prev: PageTable, lowest_bottom:
     for name in continued:
         above.cells[name].add(first.text(name), page)
     b.add_activity(first, task, empty | continued)
-    return StitchDecision(page, decision, score, _confidence(score), ev)
+    return StitchDecision(page, decision, score, _confidence(score, settings.threshold), ev)

@@ -14,7 +14,8 @@ import pytest
 from rapidfuzz.distance import Levenshtein
 
 from core.records import Cell, Fragment, PageGrid, PageRoute, PageRow, PageTable
-from pipeline.numbering_repair import decode, numeral_text, parse_numeral, repair_numbering, unplaced_rows
+from pipeline.completeness import unplaced_rows
+from pipeline.numbering_repair import decode, numeral_text, parse_numeral, repair_numbering
 from pipeline.ocr_review import review_rows
 from pipeline.settings import Settings
 from pipeline.stitch import page_tables_to_table

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from rapidfuzz.distance import Levenshtein
 
-from pipeline.numbering_repair import NumberingResult, repair_numbering, unplaced_rows
+from pipeline.completeness import unplaced_rows
+from pipeline.numbering_repair import NumberingResult, repair_numbering
 from pipeline.ocr_review import review_rows
 from pipeline.settings import Settings
 from pipeline.stages import STAGES, DocumentRun
