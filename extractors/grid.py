@@ -194,23 +194,29 @@ def bottom_cells_fill(source: TextSource, cells: list[Cell], n_rows: int, pitch:
 
 def rules_to_grids(page_no: int, width: float, height: float, rules: list[Rule], source: TextSource, settings) -> list[PageGrid]:
     lines = rules_to_lines(rules, settings.snap_tolerance, settings.join_tolerance)
-    grids = []
-    above = 0.0  # bottom of the previous table on this page
+    grids: list[PageGrid] = []
     for table in lines_to_tables(lines, settings.snap_tolerance, min_cols=settings.min_columns):
         xs, ys, cells = table_to_cells(table, settings.snap_tolerance)
         text_cells = cells_to_text(source, xs, ys, cells, settings.cell_inset)
         pitch = cells_to_line_pitch(text_cells)
         text_cells = bottom_cells_fill(source, text_cells, len(ys) - 1, pitch, settings.cell_inset)
-        caption = grid_caption(source, width, above, ys[0])
+        # Bottom of the lowest table above this one (tables side by side do not bound each other).
+        above = max((g.ys[-1] for g in grids if g.ys[-1] <= ys[0] and g.xs[0] < xs[-1] and g.xs[-1] > xs[0]),
+                    default=0.0)
+        caption = grid_caption(source, xs[0], xs[-1], above, ys[0])
         grids.append(PageGrid(page_no, width, height, xs, ys, text_cells, pitch, caption=caption))
-        above = ys[-1]
     return grids
 
 
-def grid_caption(source: TextSource, width: float, top: float, bottom: float) -> str:
-    """The text between `top` and the table's top edge (its title: "Phụ lục II", "BIỂU …", "(Kèm theo …)")."""
+def grid_caption(source: TextSource, x0: float, x1: float, top: float, bottom: float) -> str:
+    """The text between `top` and the table's top edge, over the table's width (its title: "Phụ lục
+    II", "BIỂU …", "(Kèm theo …)"). Only text upright in the table's frame: on a page holding text
+    at two angles, the other text (notes beside a turned table) runs up or down from here, and a
+    caption is read the way its table is. Sources without such text (OCR of a deskewed image) give
+    their text as it is."""
     if bottom - top < 2:
         return ""
-    raw = source.text((0.0, top, width, bottom - 0.5))
+    read = getattr(source, "upright_text", source.text)
+    raw = read((x0, top, x1, bottom - 0.5))
     lines = [clean(s) for s in raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     return "\n".join(s for s in lines if s)

@@ -39,17 +39,23 @@ class _FrameChars:
     is taken when its box meets the rectangle; a space between taken characters is kept; a line
     break goes before a taken character that follows untaken ones on another baseline."""
 
-    def __init__(self, textpage, frame: PageFrame):
+    def __init__(self, textpage, frame: PageFrame, upright_only: bool = False):
         raw = textpage.raw
         left, right, bottom, top = (ctypes.c_double() for _ in range(4))
         x, y = ctypes.c_double(), ctypes.c_double()
         self.chars: list[tuple[int, tuple[float, float, float, float] | None, float | None]] = []
+        other = False  # upright_only: the last printable character is at another angle
         for i in range(textpage.count_chars()):
             u = pdfium_c.FPDFText_GetUnicode(raw, i)
             box = None
             if pdfium_c.FPDFText_GetCharBox(raw, i, left, right, bottom, top):
                 box = frame.box(left.value, bottom.value, right.value, top.value)
             base = frame.point(x.value, y.value)[1] if pdfium_c.FPDFText_GetCharOrigin(raw, i, x, y) else None
+            if upright_only:
+                if u > 32:
+                    other = char_rotation(textpage, i) not in (frame.rotation, None)
+                if other:
+                    box = None  # text at another angle (and the spaces in it): as if outside every rectangle
             self.chars.append((u, box, base))
 
     def text(self, rect: tuple[float, float, float, float]) -> str:
@@ -87,12 +93,22 @@ class _PdfiumText:
         self._runs: list[tuple[float, float, float, float]] | None = None  # text runs in the frame, read when asked
         # Lines across page-space y (see _FrameChars); otherwise PDFium's own (faster) reading.
         self._chars = _FrameChars(textpage, frame) if frame.rotation in (90, 270) else None
+        self._upright: _FrameChars | None = None  # the page's upright characters only, read when asked
 
     def text(self, box):
         if self._chars is not None:
             return join_line_end_hyphens(self._chars.text(box))
         left, bottom, right, top = self.frame.page_box(*box)
         return join_line_end_hyphens(self.tp.get_text_bounded(left=left, bottom=bottom, right=right, top=top))
+
+    def upright_text(self, box):
+        """Like text(), but only characters upright in this frame (a page holding text at several
+        angles: the other text, seen from here, runs up or down and belongs to another frame)."""
+        if not any(r != self.frame.rotation for r, _ in self.frame.votes):
+            return self.text(box)
+        if self._upright is None:
+            self._upright = _FrameChars(self.tp, self.frame, upright_only=True)
+        return join_line_end_hyphens(self._upright.text(box))
 
     def lowest_text_bottom(self, box):
         if self._runs is None:

@@ -9,6 +9,8 @@ import pytest
 import yaml
 
 from core.errors import BadInputError
+from extractors.pdf_document import open_pdf, read_page
+from extractors.text_layer import _PdfiumText, pdf_to_grids
 from pipeline.settings import Settings
 from pipeline.stages import extract
 from tests.factory.transform import PageTurn, turned_beside_upright_text, turned_copy
@@ -83,6 +85,27 @@ def test_turned_table_beside_upright_text_on_one_page(upright, tmp_path):
     assert got["activities"] == upright["activities"]
     assert got["tasks"] == upright["tasks"]
     assert [s["decision"] for s in got["stitches"]] == [s["decision"] for s in upright["stitches"]]
+    assert got["tasks"][0]["table_title"] == upright["tasks"][0]["table_title"]
+    assert {r["table_title"] for r in got["activities"]} == {r["table_title"] for r in upright["activities"]}
+    # The upright notes, seen from the table's frame, run up the page: neither a caption nor a cell.
+    doc = open_pdf(path)
+    try:
+        grids = pdf_to_grids(doc, SETTINGS.read)
+        with read_page(doc, 13, 90) as (_, textpage, frame):  # a turned page, read in its table's frame
+            table_view = _PdfiumText(textpage, frame).upright_text((0.0, 0.0, frame.width, frame.height))
+        with read_page(doc, 13, 0) as (_, textpage, frame):  # the same page as the notes read
+            notes_view = _PdfiumText(textpage, frame).upright_text((0.0, 0.0, frame.width, frame.height))
+    finally:
+        doc.close()
+    sample = open_pdf(SAMPLE)
+    try:
+        sample_grids = pdf_to_grids(sample, SETTINGS.read)
+    finally:
+        sample.close()
+    assert [(g.page_no, g.caption) for g in grids] == [(g.page_no, g.caption) for g in sample_grids]
+    assert not any("Note" in c.text for g in grids for c in g.cells)
+    assert "Stt" in table_view and "Note" not in table_view
+    assert "Note 1:" in notes_view and "Stt" not in notes_view
 
 
 @pytest.mark.parametrize("rotate,content", [(90, 0), (90, 90), (0, 90), (0, 180)])
