@@ -442,6 +442,13 @@ def build_report(folder: str | Path, pdf: str | Path | None = None, params: str 
     review_cols, repair_cols = flag_columns(inputs, _is_review), flag_columns(inputs, _is_repair)
     needs_review = flagged_rows(inputs, _is_review) if review_cols else None
     repaired = flagged_rows(inputs, _is_repair) if repair_cols else None
+    if "numbering_repairs" in inputs.tables:  # the repair stage's own evidence: what was read, what is used, why
+        repair_cols = [*repair_cols, "numbering_repairs"]
+        repaired = (repaired or []) + [
+            {"table": "numbering_repairs", "column": "stt", "page": r["page"], "where": r["kind"],
+             "reason": f"read {r['read']!r}, used {r['used']!r} ({r['status']}, confidence {r['confidence']:.2f}): "
+                       f"{r['reason']}", "text": "; ".join(r["rereads"] or [])}
+            for r in inputs.tables["numbering_repairs"]]
     low = [d for d in stitches if d["scored"] and d["shown_confidence"] < LOW_CONFIDENCE]
 
     n_merged = sum(1 for v in views.values() for g in v.grids for c in g.cells if c.row_span > 1 or c.col_span > 1)

@@ -190,16 +190,17 @@ def test_metrics_of_the_dataset(copies, tmp_path):
     m = json.loads(metrics.read_text())
     assert (m["documents"], m["activities"], m["task_count"], m["duplicates"]) == (1, 105, 58, 1)
     assert m["mentions_unmatched"] == 0 and m["deadlines_unknown"] == 0 and m["deadlines_parsed"] == 105
-    assert "needs_review_rows" not in m  # no such column yet: no figure rather than a zero
+    assert m["needs_review_rows"] == 0  # the born-digital sample has nothing to review
     acts = pd.read_parquet(processed / DATASET_DIR / "activities")
     quarters = {r["quarter"]: int(r["activities"]) for r in csv.DictReader(plot.open())}
     assert sum(quarters.values()) == acts.deadline_end.notna().sum()
     assert quarters["2022Q2"] == acts.deadline_end.between(pd.Timestamp("2022-04-01"), pd.Timestamp("2022-06-30")).sum()
     again, _ = write_metrics(processed, tmp_path / "again")
     assert again.read_bytes() == metrics.read_bytes()  # no timings: the same data gives the same file
-    # a needs_review column (a later version) is counted
+    # flagged rows are counted
     [f] = list((processed / DATASET_DIR / "activities").rglob("*.parquet"))
     t = pq.read_table(f)
-    pq.write_table(t.append_column("needs_review", pa.array([i % 10 == 0 for i in range(t.num_rows)])), f)
+    flags = pa.array([i % 10 == 0 for i in range(t.num_rows)])
+    pq.write_table(t.set_column(t.schema.get_field_index("needs_review"), "needs_review", flags), f)
     m = json.loads(write_metrics(processed, tmp_path / "flagged")[0].read_text())
     assert m["needs_review_rows"] == 11 and m["review"] == {"activities.needs_review": 11}
