@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from dataclasses import replace
 from datetime import date
+from typing import Any
 
 from .fonts import word_fits
 from .geometry import PageGeometry
@@ -129,7 +130,7 @@ def _activity(rng: random.Random, above: Activity | None, merge_prob: float, max
     if len(merged) == len(ACTIVITY_FIELDS):  # keep at least one cell of the row its own
         merged.remove(rng.choice(merged))
     # A merged cell is shared: the value is the one of the row above.
-    values = {f: above.value(f) for f in merged}
+    values: dict[str, Any] = {f: above.value(f) for f in merged}  # keyword arguments of replace()
     return replace(act, merged_with_above=tuple(merged), **values)
 
 

@@ -94,7 +94,7 @@ def _jpeg(img: Image.Image, quality: int = JPEG_QUALITY) -> bytes:
     return buf.getvalue()
 
 
-def images_to_pdf(pages: list[tuple[bytes, int, int, float, float]], dst: str | Path) -> None:
+def images_to_pdf(pages: list[tuple], dst: str | Path) -> None:
     """Write an image-only PDF: one JPEG (DCTDecode) per page, (jpeg, px_w, px_h, pt_w, pt_h[, colour]).
 
     Hand-written so that the bytes depend only on the images (no dates, no producer IDs)."""

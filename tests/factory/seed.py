@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from .geometry import PageGeometry
 from .pages import AppendixPage, PhysRow, TableStyle, fits
@@ -80,8 +80,8 @@ def parse_blocks(table_lines: list[str]) -> tuple[dict[str, str], list[list[tupl
     for line in table_lines:
         if not line.strip():
             continue
-        cells = [_clean(c) for c in line.split("\t")]
-        cells = tuple((cells + [""] * len(FIELDS))[:len(FIELDS)])
+        parts = [_clean(c) for c in line.split("\t")]
+        cells = tuple((parts + [""] * len(FIELDS))[:len(FIELDS)])
         if line.startswith("Stt\t"):
             header = header or dict(zip(FIELDS, cells))
             blocks.append([])
@@ -229,7 +229,7 @@ def _section(sec: _Sec) -> Section:
     for t in sec.tasks:
         acts = []
         for a, act in enumerate(t.acts):
-            values = {name: norm(" ".join(_owner(t, a, name).parts[name])) for name in ACTIVITY_FIELDS}
+            values: dict[str, Any] = {name: norm(" ".join(_owner(t, a, name).parts[name])) for name in ACTIVITY_FIELDS}
             acts.append(Activity(**values, merged_with_above=tuple(act.merged)))
         tasks.append(Task(t.no, norm(" ".join(t.parts)), acts))
     return Section(sec.numeral, sec.title, tasks)
@@ -257,7 +257,10 @@ def load_seed(path: str | Path | None = None) -> SeedPlan:
     if not m:
         raise ValueError(f"cannot read the plan number from {title[-1]!r}")
     no, kind, day, month, year, province = m.groups()
-    plan_year = int(re.search(r"NĂM (\d{4})", title[1]).group(1))
+    year_m = re.search(r"NĂM (\d{4})", title[1])
+    if not year_m:
+        raise ValueError(f"cannot read the plan year from {title[1]!r}")
+    plan_year = int(year_m.group(1))
     body = parse_body(body_lines)
     spec = PlanSpec(
         province=province, year=plan_year, number=f"{no}/{kind}",

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 from .pages import AppendixPage
 from .spec import ACTIVITY_FIELDS, FIELDS, PlanSpec, Truth, TruthActivity, TruthBreak
@@ -41,7 +42,8 @@ def build_truth(spec: PlanSpec, pages: list[AppendixPage], first_page: int, page
             continue
         sec = spec.sections[ref.s]
         task = sec.tasks[ref.t]
-        values, inherited = {}, []
+        values: dict[str, Any] = {}  # column → printed text (keyword arguments of TruthActivity)
+        inherited = []
         for name in ACTIVITY_FIELDS:
             if name not in col:
                 values[f"{name}_text"] = ""  # not printed
@@ -70,6 +72,7 @@ def page_decision(page: AppendixPage, refs: list[RowRef], task_col: int = COL["t
         return "continue_row"  # even when only the task cell has text in it
     if top.section:
         return "new_section"
+    assert top.ref is not None, "a data row always points at its logical row"
     ref = refs[top.ref]
     if ref.a == 0:
         return "new_task"
