@@ -295,6 +295,11 @@ def repair_numbering(tables: list[PageTable], grids: list[PageGrid] | None = Non
         frag = row.fragments["stt"]
         dot = "." if obs.read.strip().endswith(".") else ""
         fragments = {**row.fragments, "stt": replace(frag, text=used + dot)}
-        new_rows[obs.table][obs.row] = replace(row, fragments=fragments, is_section=num[0] == "section")
+        is_section = num[0] == "section"
+        # the section's numeral and title as the locate stage keeps them (the stitcher reads these)
+        title = row.section_title or next((f.text for k, f in row.fragments.items() if k != "stt" and f.text), "")
+        new_rows[obs.table][obs.row] = replace(row, fragments=fragments, is_section=is_section,
+                                               section_numeral=used + dot if is_section else "",
+                                               section_title=title if is_section else "")
     result.tables = [replace(t, rows=new_rows[ti]) for ti, t in enumerate(tables)]
     return result

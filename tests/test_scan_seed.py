@@ -12,10 +12,10 @@ import pytest
 from rapidfuzz.distance import Levenshtein
 
 from pipeline.completeness import unplaced_rows
-from pipeline.numbering_repair import NumberingResult, repair_numbering
+from pipeline.numbering_repair import NumberingResult
 from pipeline.ocr_review import review_rows
 from pipeline.settings import Settings
-from pipeline.stages import STAGES, DocumentRun
+from pipeline.stages import DocumentRun, run_stages
 from tests.conftest import ROOT
 from tests.factory import render_seed
 from tests.factory.scan import scan_pdf
@@ -25,23 +25,9 @@ TEXT_FIELDS = ("section_title", "task_text", "activity_text", "output_text", "le
 
 
 def run_with_repair(path: Path, settings: Settings = SETTINGS) -> tuple[DocumentRun, NumberingResult]:
-    from extractors.ocr import OcrRereader
-
-    run = DocumentRun(Path(path), settings)
-    numbering = NumberingResult(tables=[])
-    try:
-        for stage in STAGES:
-            if stage.name == "write":
-                break
-            stage.run(run)
-            if stage.name == "locate":
-                reader = OcrRereader(run.doc.pdf, run.grids, settings.read)
-                numbering = repair_numbering(run.tables, run.grids, reader.read_numeral)
-                run.tables = numbering.tables
-    finally:
-        if run.doc is not None:
-            run.doc.close()
-    return run, numbering
+    """The pipeline's own stages up to `check` (the repair stage among them), and what it repaired."""
+    run = run_stages(path, settings, until="check")
+    return run, run.need(run.numbering, "the numbering repair")
 
 
 def scores(activities: list[dict], truth) -> dict[str, float]:
