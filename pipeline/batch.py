@@ -52,7 +52,17 @@ import pyarrow.parquet as pq
 from core.errors import BadInputError
 from pipeline import __version__
 from pipeline.dataset import DATASET_DIR, build_dataset, find_duplicates
-from pipeline.folders import NotOurs, assign_names, cleanup_temporaries, marker_source, read_marker, remove_own, source_key, verify
+from pipeline.folders import (
+    NotOurs,
+    assign_names,
+    cleanup_temporaries,
+    file_digest,
+    marker_source,
+    read_marker,
+    remove_own,
+    source_key,
+    verify,
+)
 from pipeline.schemas import SCHEMA_VERSION, TABLES
 from pipeline.settings import BatchSettings, Settings
 from pipeline.write import stage_fingerprints
@@ -144,14 +154,6 @@ class Result:
 
 
 # ---------------------------------------------------------------- plan
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
 
 def extraction_settings(settings: Settings) -> dict:
     """What an extraction depends on: every stage's settings except `batch`."""
@@ -636,7 +638,7 @@ def run_batch(inputs: list[str | Path], out: str | Path, settings: Settings, *, 
     for path in files:
         doc_id = names[path]
         try:
-            sha = sha256_file(path)
+            sha = file_digest(path)
             size = path.stat().st_size
         except OSError as e:
             results.append(Result(str(path), doc_id, None, "failed", error=f"{path.name}: {e.strerror or e}",

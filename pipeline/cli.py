@@ -24,8 +24,8 @@ from pathlib import Path
 
 from core.errors import BadInputError, SettingsError
 from pipeline import report
-from pipeline.batch import CACHE_DIR, DISK_ERRNOS, OutputUnwritable, expand, read_marker, remove_own, sha256_file
-from pipeline.folders import NotOurs, OutBusy, assign_names, locked
+from pipeline.batch import CACHE_DIR, DISK_ERRNOS, OutputUnwritable, expand, read_marker, remove_own
+from pipeline.folders import NotOurs, OutBusy, assign_names, file_digest, locked
 from pipeline.settings import Settings
 
 log = logging.getLogger("pipeline")
@@ -140,7 +140,7 @@ def _under(filename, folder: Path) -> bool:
 
 def _sha(path: Path) -> str | None:
     try:
-        return sha256_file(path)
+        return file_digest(path)
     except OSError:
         return None
 
