@@ -129,7 +129,9 @@ def review_rows(stitched: StitchedTable, grids: list[PageGrid], tables: list[Pag
 def review_columns(review: RowReview) -> dict:
     """The activity columns: min_ocr_confidence (float or None), needs_review (bool), review_reasons (list[str])."""
     return {"min_ocr_confidence": review.min_ocr_confidence, "needs_review": review.needs_review,
-            "review_reasons": list(review.reasons)}
+            "review_reasons": list(review.reasons),
+            "review_cells": [{"field": f, "page": page, "x0": float(b[0]), "top": float(b[1]), "x1": float(b[2]),
+                              "bottom": float(b[3])} for f, page, b in review.cells]}
 
 
 def repair_records(doc_id: str, repairs: Iterable, status: str = "repaired") -> list[dict]:

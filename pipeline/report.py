@@ -168,6 +168,44 @@ class PageView:
     image_px: tuple[int, int]
     grids: list = field(default_factory=list)  # PageGrid
     table: PageTable | None = None  # when the locate stage kept this page
+    crops: dict[tuple[float, ...], str] = field(default_factory=dict)  # cell box (points) → image of the cell
+
+
+CROP_DPI = 200  # cell images of rows to review: sharp enough to read a numeral or a tone mark
+CROP_MARGIN = 3.0  # points around the cell box (OCR boxes are in the deskewed frame; scans lean ≤ 1°)
+
+
+def _png_uri(image) -> str:
+    buf = io.BytesIO()
+    image.save(buf, format="PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _cell_crops(page, boxes: list[tuple[float, ...]], max_pixels: int) -> dict[tuple[float, ...], str]:
+    """Each box (x0, top, x1, bottom in points) cut out of one render of the page."""
+    from PIL import Image
+
+    from extractors.ocr_image import page_to_gray_limited
+
+    gray, used = page_to_gray_limited(page, CROP_DPI, max_pixels)
+    image, k = Image.fromarray(gray, mode="L"), used / 72.0
+    out = {}
+    for box in boxes:
+        x0, top, x1, bottom = box
+        cut = (max(0, int((x0 - CROP_MARGIN) * k)), max(0, int((top - CROP_MARGIN) * k)),
+               min(image.width, int((x1 + CROP_MARGIN) * k)), min(image.height, int((bottom + CROP_MARGIN) * k)))
+        if cut[2] > cut[0] and cut[3] > cut[1]:
+            out[box] = _png_uri(image.crop(cut))
+    return out
+
+
+def review_boxes(activities: list[dict]) -> dict[int, list[tuple[float, ...]]]:
+    """page → boxes of the cells behind each flagged row's reasons (activities.review_cells)."""
+    boxes: dict[int, list[tuple[float, ...]]] = {}
+    for a in activities:
+        for c in (a.get("review_cells") or []) if a.get("needs_review") else []:
+            boxes.setdefault(c["page"], []).append((c["x0"], c["top"], c["x1"], c["bottom"]))
+    return boxes
 
 
 def _image_uri(page, dpi: int, max_pixels: int) -> tuple[str, tuple[int, int]]:
@@ -188,8 +226,10 @@ def _image_uri(page, dpi: int, max_pixels: int) -> tuple[str, tuple[int, int]]:
     return f"data:{mime};base64," + base64.b64encode(buf.getvalue()).decode("ascii"), image.size
 
 
-def load_pages(pdf_path: Path, pages: list[int], settings, dpi: int) -> tuple[dict[int, PageView], list[str]]:
-    """Render the given pages and re-run read + locate; problems are returned as notes, not raised."""
+def load_pages(pdf_path: Path, pages: list[int], settings, dpi: int,
+               crops: dict[int, list[tuple[float, ...]]] | None = None) -> tuple[dict[int, PageView], list[str]]:
+    """Render the given pages (and the cell images `crops` asks for) and re-run read + locate; problems are
+    returned as notes, not raised."""
     from extractors.pdf_document import load_page, open_pdf
     from pipeline.stages import run_stages
 
@@ -205,9 +245,10 @@ def load_pages(pdf_path: Path, pages: list[int], settings, dpi: int) -> tuple[di
             try:
                 w, h = page.get_size()
                 uri, px = _image_uri(page, dpi, settings.read.max_render_pixels)
+                cells = _cell_crops(page, (crops or {}).get(n, []), settings.read.max_render_pixels)
             finally:
                 page.close()
-            views[n] = PageView(n, float(w), float(h), uri, px)
+            views[n] = PageView(n, float(w), float(h), uri, px, crops=cells)
         try:
             located_run = run_stages(pdf_path, settings, until="locate")  # the pipeline's own read + locate
             grids, tables = located_run.grids, located_run.tables
@@ -360,6 +401,7 @@ def flagged_rows(inputs: ReportInputs, match) -> list[dict]:
                     page = r.get("page_start") or r.get("page") or 0
                     where = _key(r) if "activity_seq" in r else (r.get("path") or r.get("stt_text") or r.get("seq") or "")
                     out.append({"table": name, "column": col, "page": page, "where": where, "reason": _reason(r, col),
+                                "cells": r.get("review_cells") or [],
                                 "text": r.get("activity_text") or r.get("task_text") or r.get("title") or r.get("text")})
     return sorted(out, key=lambda r: (r["page"], r["table"], str(r["where"])))
 
@@ -433,7 +475,7 @@ def build_report(folder: str | Path, pdf: str | Path | None = None, params: str 
                      "may not match the rows")
     settings, settings_note = _settings(doc, params)
     pages = sorted(doc.get("appendix_pages") or [])
-    views, page_notes = load_pages(pdf_path, pages, settings, dpi)
+    views, page_notes = load_pages(pdf_path, pages, settings, dpi, crops=review_boxes(inputs.activities))
     notes += page_notes
     stitches = [decision_view(d) for d in sorted(inputs.stitches, key=lambda d: d["page"])]
     decisions = {d["page"]: d for d in stitches}
@@ -441,6 +483,10 @@ def build_report(folder: str | Path, pdf: str | Path | None = None, params: str 
     ocr = ocr_view(inputs)
     review_cols, repair_cols = flag_columns(inputs, _is_review), flag_columns(inputs, _is_repair)
     needs_review = flagged_rows(inputs, _is_review) if review_cols else None
+    for r in needs_review or []:  # the cell images beside the text read
+        view = views.get(r["page"])
+        r["images"] = [view.crops[b] for c in r.get("cells") or []
+                       if view is not None and (b := (c["x0"], c["top"], c["x1"], c["bottom"])) in view.crops]
     repaired = flagged_rows(inputs, _is_repair) if repair_cols else None
     if "numbering_repairs" in inputs.tables:  # the repair stage's own evidence: what was read, what is used, why
         repair_cols = [*repair_cols, "numbering_repairs"]

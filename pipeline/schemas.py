@@ -62,6 +62,10 @@ ACTIVITIES = pa.schema([
     _f("needs_review", pa.bool_(), "a person should check this row: low OCR confidence, a repaired numeral, a doubtful "
        "deadline (see review_reasons)", False),
     _f("review_reasons", pa.list_(pa.string()), "why the row needs review"),
+    _f("review_cells", pa.list_(pa.struct([pa.field("field", pa.string()), pa.field("page", pa.int32()),
+                                           pa.field("x0", pa.float64()), pa.field("top", pa.float64()),
+                                           pa.field("x1", pa.float64()), pa.field("bottom", pa.float64())])),
+       "the cells behind the reasons: field, page and box in PDF points (the review report shows their images)"),
 ])
 
 ACTIVITY_AGENCIES = pa.schema([

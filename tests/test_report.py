@@ -297,3 +297,28 @@ def test_scanned_sample_report_shows_ocr_cells(tmp_path):
         assert report.esc(c["raw_text"]) in text and report.esc(c["text"]) in text
     items = [(li["data-anchor"], int(li["data-count"])) for li in doc.having("li", "review-item")]
     assert sorted(n for a, n in items if a == "ocr") == sorted([len(low), len(changed)])
+
+
+def test_rows_to_review_show_the_cell_image_beside_the_text(extracted, tmp_path):
+    """A row flagged needs_review, with the box of the cell behind it: the report cuts that cell out of
+    the page (what was printed) and shows it beside the text read."""
+    folder = tmp_path / extracted.name
+    shutil.copytree(extracted, folder)
+    path = folder / "activities.parquet"
+    rows = pq.read_table(path).to_pylist()
+    target = next(r for r in rows if r["page_start"] == 20)
+    target["needs_review"], target["review_reasons"] = True, ["low_confidence: deadline 41"]
+    target["review_cells"] = [{"field": "deadline", "page": 20, "x0": 700.0, "top": 100.0, "x1": 780.0, "bottom": 140.0}]
+    pq.write_table(pa.Table.from_pylist(rows, schema=pq.read_schema(path)), path)
+    doc = _parse(report.build_report(folder, pdf=SAMPLE))
+    [row] = doc.having("tr", "needs-review-row")
+    crops = [a for _, a in doc.tags if "cell-crop" in (a.get("class") or "")]
+    assert len(crops) == 1 and crops[0]["src"].startswith("data:image/png;base64,")
+    import base64
+    import io
+
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(base64.b64decode(crops[0]["src"].split(",", 1)[1])))
+    # 80 x 40 pt plus a 3-pt margin on each side, at 200 dpi
+    assert abs(image.width - 86 * 200 / 72) <= 2 and abs(image.height - 46 * 200 / 72) <= 2
