@@ -29,6 +29,7 @@ import pypdfium2.raw as pdfium_c
 
 from core.errors import BadInputError
 from core.records import ErrorItem, Severity
+from extractors.file_integrity import count_page_objects, damaged_streams
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,9 @@ class OpenedPdf:
     pdf: pdfium.PdfDocument
     # What reading noticed but could read through (trailing bytes, a render at reduced resolution…).
     warnings: list[ErrorItem] = field(default_factory=list)
+    # Damage PDFium reads past silently, judged from the bytes while they are in hand (extractors/file_integrity.py)
+    page_objects: int = 0  # distinct /Type /Page objects in the file
+    damaged_streams: list[int] = field(default_factory=list)  # objects whose compressed data does not decode
 
     @property
     def page_count(self) -> int:
@@ -131,7 +135,8 @@ def open_pdf(path: str | Path) -> OpenedPdf:
     if len(pdf) == 0:
         pdf.close()
         raise BadInputError(name, "PDF has no pages")
-    doc = OpenedPdf(path=path, sha256=hashlib.sha256(data).hexdigest(), size_bytes=len(data), pdf=pdf)
+    doc = OpenedPdf(path=path, sha256=hashlib.sha256(data).hexdigest(), size_bytes=len(data), pdf=pdf,
+                    page_objects=count_page_objects(data), damaged_streams=damaged_streams(data))
     try:
         for index in range(len(pdf)):  # ~0.6 ms a page: a broken page fails the file before any OCR is spent
             load_page(doc, index).close()

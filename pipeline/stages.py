@@ -27,7 +27,6 @@ from pathlib import Path
 
 from core.records import ErrorItem, PageGrid, PageTable, Severity, Status, StitchedTable
 from extractors.appendix import grids_to_page_tables
-from extractors.file_integrity import count_page_objects, damaged_streams
 from extractors.ocr import OcrRereader
 from extractors.pdf_document import OpenedPdf, open_pdf
 from extractors.text_layer import pdf_to_grids
@@ -120,9 +119,8 @@ def problem_text(item: ErrorItem) -> str:
 def _check(run: DocumentRun) -> None:
     extraction, doc = run.need(run.extraction, "the extraction"), run.need(run.doc, "the opened PDF")
     body = run.need(run.body, "the body records")
-    data = doc.path.read_bytes()  # the file's own bytes, for damage PDFium repaired without a word
     run.errors += check_table(run.grids, run.tables, run.need(run.stitched, "the stitched table"), doc.page_count,
-                              count_page_objects(data), damaged_streams(data))
+                              doc.page_objects, doc.damaged_streams)
     run.errors += doc.warnings + [_as_item(w, "body") for w in body.warnings]
     errors = [e for e in run.errors if e.severity == Severity.ERROR]
     document = extraction.tables["document"][0]
