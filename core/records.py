@@ -253,6 +253,18 @@ class BodyLine:
     size: float | None = None  # font size of the first character
 
 
+@dataclass(frozen=True)
+class OcrPageText:
+    """The printed lines of a scanned page outside its tables, read on the OCR workers together with
+    the cells (so the body stage does not read the page again, one page after another). `region`:
+    "page" (a page without a ruled table: all of it) or "above_table" (the part above its first table:
+    where the body ends and the appendix heading stands). Each line is its words as Tesseract read
+    them, left to right, as (text, confidence 0..100); not yet post-corrected."""
+    page: int  # 1-based
+    region: str  # "page" | "above_table"
+    lines: tuple[tuple[tuple[str, float], ...], ...] = ()
+
+
 @dataclass
 class BodyText:
     lines: list[BodyLine]  # body pages, top to bottom

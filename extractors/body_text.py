@@ -239,7 +239,6 @@ def ocr_page_lines(doc: OpenedPdf, page_no: int, lang: str, dpi: int, max_pixels
     comes out as lines too), each line corrected like OCR'd table cells; no font information."""
     from extractors.ocr_image import DEFAULT_MAX_RENDER_PIXELS, page_to_gray_limited
     from extractors.ocr_tesseract import image_to_words
-    from normalizers.ocr_correct import correct_cell
 
     page = load_page(doc, page_no - 1)
     try:
@@ -255,8 +254,16 @@ def ocr_page_lines(doc: OpenedPdf, page_no: int, lang: str, dpi: int, max_pixels
     by_line: dict[tuple, list] = {}
     for w in words:  # Tesseract's (block, paragraph, line) order is its reading order
         by_line.setdefault(w.line, []).append(w)
-    lines = [[(w.text, w.conf) for w in sorted(ws, key=lambda w: w.left)] for ws in by_line.values()]
-    out = [BodyLine(page_no, clean(" ".join(ws))) for ws in correct_cell(lines)]
+    return ocr_words_to_lines(page_no, [[(w.text, w.conf) for w in sorted(ws, key=lambda w: w.left)]
+                                        for ws in by_line.values()])
+
+
+def ocr_words_to_lines(page_no: int, lines) -> list[BodyLine]:
+    """Tesseract's lines (each its (word, confidence) pairs, left to right), corrected like OCR'd
+    table cells; no font information."""
+    from normalizers.ocr_correct import correct_cell
+
+    out = [BodyLine(page_no, clean(" ".join(ws))) for ws in correct_cell([list(ln) for ln in lines])]
     return [ln for ln in out if ln.text.strip(" _-.:")]
 
 
@@ -282,12 +289,13 @@ def _heading_block(lines: list[BodyLine]) -> list[BodyLine]:
     return out
 
 
-def split_table_page(got: list[BodyLine]) -> tuple[list[BodyLine], list[BodyLine]]:
+def split_table_page(got: list[BodyLine], table_below: bool = False) -> tuple[list[BodyLine], list[BodyLine]]:
     """(body lines, heading lines) of the page where the task table starts: the body may end on
     that page above the "Phụ lục" heading, or the table may start in the body with no heading
-    ("Phân công nhiệm vụ"); the page number at the top is neither."""
+    ("Phân công nhiệm vụ"); the page number at the top is neither. `table_below`: `got` holds only
+    the lines above the table (the table is where they end), else the table is found by its header."""
     texts = [ln.text for ln in got]
-    h = next((k for k in range(min(len(got), 80)) if table_header_at(texts, k)), None)
+    h = len(got) if table_below else next((k for k in range(min(len(got), 80)) if table_header_at(texts, k)), None)
     if got and _LONE_NUMBER.match(got[0].text):
         got, texts = got[1:], texts[1:]
         h = None if h is None else max(0, h - 1)
@@ -322,11 +330,18 @@ def pdf_to_body_text(doc: OpenedPdf, first_appendix_page: int | None, ocr=None) 
     use_ocr = None  # decided on the first page that needs it
     ocr_done: list[int] = []
 
-    def lines_of(p: int) -> list[BodyLine]:
+    def lines_of(p: int, above_table: bool = False) -> list[BodyLine]:
+        """`above_table`: only the lines above the page's first table are wanted (the table page)."""
         nonlocal use_ocr
         got = page_lines(doc, p)
         if got:
             return got
+        # Read by the read stage's OCR workers: a whole page, or what stands above the table when
+        # that is all that is wanted (a table page in the body is read whole, here, below).
+        read = doc.ocr_text.get(p)
+        if read is not None and (read.region == "page" or above_table):
+            ocr_done.append(p)
+            return ocr_words_to_lines(p, read.lines)
         if use_ocr is None:
             use_ocr = _ocr_usable(ocr)
         if not use_ocr:
@@ -343,7 +358,10 @@ def pdf_to_body_text(doc: OpenedPdf, first_appendix_page: int | None, ocr=None) 
         lines.extend(got)
     heading: list[BodyLine] = []
     if first_appendix_page is not None and 1 <= first_appendix_page <= doc.page_count:
-        before, heading = split_table_page(lines_of(first_appendix_page))
+        read = doc.ocr_text.get(first_appendix_page)
+        got = lines_of(first_appendix_page, above_table=True)
+        before, heading = split_table_page(got, table_below=read is not None and read.region == "above_table"
+                                           and not page_lines(doc, first_appendix_page))
         lines.extend(before)
     pages = list(range(1, last + 1)) + ([first_appendix_page] if first_appendix_page
                                         and any(ln.page == first_appendix_page for ln in lines) else [])

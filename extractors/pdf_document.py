@@ -28,7 +28,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from core.errors import BadInputError
-from core.records import ErrorItem, Severity
+from core.records import ErrorItem, OcrPageText, Severity
 from extractors.file_integrity import count_page_objects, damaged_streams
 
 log = logging.getLogger(__name__)
@@ -56,6 +56,8 @@ class OpenedPdf:
     # Damage PDFium reads past silently, judged from the bytes while they are in hand (extractors/file_integrity.py)
     page_objects: int = 0  # distinct /Type /Page objects in the file
     damaged_streams: list[int] = field(default_factory=list)  # objects whose compressed data does not decode
+    # Scanned pages' text outside their tables, read by the read stage's OCR workers (page → text)
+    ocr_text: dict[int, OcrPageText] = field(default_factory=dict)
 
     @property
     def page_count(self) -> int:

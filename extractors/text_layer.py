@@ -217,7 +217,10 @@ def pdfium_to_grids(doc: OpenedPdf, settings) -> list[PageGrid]:
         if ocr_pages:
             from extractors import ocr
             for future in ocr_pages:
-                grids.extend(ocr.ocr_page_to_grids(future.result(), settings)[0])
+                read = future.result()
+                if read.text is not None:  # the body stage takes its lines from here
+                    doc.ocr_text[read.page_no] = read.text
+                grids.extend(ocr.ocr_page_to_grids(read, settings)[0])
             grids.sort(key=lambda g: g.page_no)  # stable: a page's tables stay top to bottom
     finally:
         if pool is not None:

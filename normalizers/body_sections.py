@@ -22,6 +22,9 @@ import re
 import statistics
 from dataclasses import dataclass, field
 
+from rapidfuzz import fuzz, process
+
+from core.numbering import roman_value
 from core.records import BodyLine
 from core.text import clean, fold, is_lower_start, join_line_end_hyphens
 
@@ -114,11 +117,16 @@ class ParsedBody:
     page_numbers: list[BodyLine] = field(default_factory=list)  # page-number lines left out of the text
 
     def find_part(self, *words: str) -> ParsedSection | None:
-        """The first part (else section) whose folded title contains one of `words`."""
-        for level in (1, 2):
-            for s in self.sections:
-                if s.level == level and s.title and any(w in fold(s.title) for w in words):
-                    return s
+        """The first part (else section) whose folded title contains one of `words`; failing that,
+        one whose title contains them with a mark or two misread (OCR: "MỤC TIỂU")."""
+        def near(w: str, title: str) -> bool:
+            return len(w) >= 6 and fuzz.partial_ratio(w, title) >= 85
+
+        for test in (str.__contains__, lambda title, w: near(w, title)):
+            for level in (1, 2):
+                for s in self.sections:
+                    if s.level == level and s.title and any(test(fold(s.title), w) for w in words):
+                        return s
         return None
 
     def children(self, parent: ParsedSection) -> list[ParsedSection]:
@@ -379,6 +387,16 @@ _PART_TITLES = frozenset(fold(t) for t in ("MỤC ĐÍCH, YÊU CẦU", "MỤC Đ
                                              "NHIỆM VỤ, GIẢI PHÁP", "NHIỆM VỤ VÀ GIẢI PHÁP", "NHIỆM VỤ TRỌNG TÂM",
                                              "TỔ CHỨC THỰC HIỆN", "KINH PHÍ THỰC HIỆN"))
 _ROMANS = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
+# A Roman numeral as OCR garbles it: strokes read as H (two I's whose serifs touch), l, 1, | or !;
+# at least one letter, so "1." (an Arabic section number) is not taken for one.
+_ROMAN_GARBLED = re.compile(r"^(?P<num>(?=[^.:,\s]*[IVXHL])[IVXLHil1|!]{1,5})\s*[.:,]\s*(?P<title>\S.*)$")
+
+
+def _is_part_title(text: str) -> bool:
+    """One of the usual part titles, allowing one or two wrong marks (an OCR reading)."""
+    folded = fold(text)
+    return folded in _PART_TITLES or (len(folded) >= 6 and process.extractOne(
+        folded, _PART_TITLES, scorer=fuzz.ratio, score_cutoff=85) is not None)
 
 
 def _heading(ln: BodyLine, has_bold: bool, expected_arabic: int | None) -> tuple[str, str, str] | None:
@@ -389,13 +407,19 @@ def _heading(ln: BodyLine, has_bold: bool, expected_arabic: int | None) -> tuple
         return None
     m = _ROMAN.match(text)
     if m and (_upper_ratio(m.group("title")) >= 0.7 or (has_bold and ln.bold)):
-        return "part", m.group("num"), m.group("title")
-    # OCR loses or garbles a bold "II." at the margin ("H. MỤC TIÊU"): a known part title, with or
-    # without a short unreadable mark before it, is a part; the caller gives it the next numeral.
+        # "IL." is strokes misread, not a numeral: the sequence gives the number (caller)
+        return "part", m.group("num") if roman_value(m.group("num")) else "", m.group("title")
+    # OCR loses or garbles a bold "II." at the margin ("H. MỤC TIÊU", "IL.MỤC ĐÍCH"): a known part
+    # title (read with a mark wrong: "MỤC TIỂU"), with or without a short unreadable mark before it,
+    # or a title in capitals after a token of Roman-numeral strokes, is a part; the caller gives it
+    # the next numeral of the sequence (the garbled one is not trusted).
     bare = re.sub(r"^\S{1,4}\s*[.:]\s*", "", text)
-    for candidate in (text, bare):
-        if _upper_ratio(candidate) >= 0.9 and fold(candidate) in _PART_TITLES:
+    for candidate in (bare, text):
+        if _upper_ratio(candidate) >= 0.9 and _is_part_title(candidate):
             return "part", "", candidate
+    m = _ROMAN_GARBLED.match(text)
+    if m and ln.bold is None and _upper_ratio(m.group("title")) >= 0.9 and len(m.group("title")) >= 6:
+        return "part", "", m.group("title")
     m = _SUB.match(text)
     if m and (ln.bold if has_bold else len(text) < 160):
         return "subsection", re.sub(r"\s+", "", m.group("num")), m.group("title")

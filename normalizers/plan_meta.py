@@ -372,7 +372,13 @@ def _issuer_lines(header_lines: list[str]) -> list[str]:
             t = t[:pd.start()].strip()
         if t:
             out.append(t)
-    return [t for t in out if _upper_share(t) > 0.6]
+    # Scan specks and rule stubs at a line's ends ("_ ỦY BAN NHÂN DÂN :", "'TỈNH HƯNG YÊN") are not
+    # part of a name.
+    out = [t.strip(_END_MARKS) for t in out]
+    return [t for t in out if t and _upper_share(t) > 0.6]
+
+
+_END_MARKS = " _-–—:;.,'\"`‘’“”|!~*=^°"
 
 
 def _kind_level(units: list[list[str]]) -> tuple[str | None, str | None]:

@@ -104,3 +104,39 @@ def test_a_garbled_header_label_is_read_again_with_the_vocabulary():
     # a row that does not read as a header is left alone
     lone = PageGrid(5, 841.89, 595.28, xs, ys, [Cell(0, 0, 1, 1, cells[0].bbox, "EE")] + cells[4:])
     assert ocr.fix_header_labels(lone, page, READ) is lone
+
+
+def test_header_re_reads_stop_at_the_header(monkeypatch):
+    """Only header rows are read again: a clean header ends the search, and a data row in which two
+    cells merely start with a label's words ("Phối hợp với …", "Chủ trì …") is not a header."""
+    from core.records import Cell, PageGrid
+
+    calls: list[str] = []
+    monkeypatch.setattr(ocr, "image_to_words", lambda image, **kw: calls.append(kw["lang"]) or [])
+    xs, ys = [40.0, 80.0, 240.0, 400.0, 520.0], [40.0, 70.0, 100.0, 130.0]
+    page = ocr.OcrPage(5, 841.89, 595.28, 0.0, [], [], 0.0, _png_with_ink(), 300)
+
+    def grid(rows):
+        cells = [Cell(r, c, 1, 1, (xs[c], ys[r], xs[c + 1], ys[r + 1]), t) for r, row in enumerate(rows)
+                 for c, t in enumerate(row)]
+        return PageGrid(5, 841.89, 595.28, xs, ys[:len(rows) + 1], cells)
+
+    clean_header = grid([["TT", "Nội dung", "Chủ trì", "Thời gian"],
+                         ["1", "Phối hợp với các sở", "Chủ trì xây dựng", "x"]])
+    assert ocr.fix_header_labels(clean_header, page, READ) is clean_header
+    data_first = grid([["1", "Phối hợp với các sở, ngành", "Chủ trì xây dựng đề án", "Quý II/2022"],
+                       ["2", "Rà soát văn bản", "Sở Tư pháp", "Năm 2022"]])
+    assert ocr.fix_header_labels(data_first, page, READ) is data_first
+    assert calls == []
+    damaged = grid([["EE", "Nội dung", "Chủ trì", "Thời gian"], ["1", "x", "x", "x"]])
+    ocr.fix_header_labels(damaged, page, READ)
+    assert len(calls) == len(set(calls)) >= 1, "the damaged cell is re-read, by each model once"
+
+
+def _png_with_ink() -> bytes:
+    import cv2
+
+    img = np.full((int(200 * 300 / 72), int(600 * 300 / 72)), 255, np.uint8)
+    img[40 * 300 // 72:130 * 300 // 72:7, :] = 0  # ink in every cell
+    ok, png = cv2.imencode(".png", img)
+    return png.tobytes()
