@@ -148,7 +148,7 @@ def test_no_task_table_names_the_best_candidate():
         grids_to_page_tables("x.pdf", [g], LOCATE)
     msg = str(e.value)
     assert "'Stt | Chỉ tiêu | Đơn vị tính | Kế hoạch'" in msg
-    assert "could not fill: task, lead or deadline" in msg and "Chỉ tiêu → extra" in msg
+    assert "could not fill: task, lead, deadline or output" in msg and "Chỉ tiêu → extra" in msg
 
 
 def test_sections_tasks_and_subtasks():
