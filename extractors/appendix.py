@@ -192,12 +192,15 @@ def grids_to_page_tables(file: str, grids: list[PageGrid], settings) -> list[Pag
         # The next page after the table's last one, first on its page: it may go on with the table.
         after = current if (current is not None and first_on_page and grid.page_no == current.last_page + 1) else None
         follows = after is not None and _columns_line_up(grid, after, settings)
-        repeated = (after is not None and match is not None and match.ok and not _has_title(grid)
-                    and (_header_key(match) == after.header_key or _roles(match.column_map) == _roles(after.column_map)))
+        # The same labels again: the header repeated, even when the cells under it on this page are too few
+        # to bear a narrow table's labels out (a cut row's tail).
+        repeated = (after is not None and match is not None and not _has_title(grid)
+                    and (_header_key(match) == after.header_key
+                         or (match.ok and _roles(match.column_map) == _roles(after.column_map))))
         if after is not None and follows and match is not None and match.ok and not repeated and not _has_title(grid):
             match = None  # a new table has a title above it; a header-like first row here is data
         table: TableColumns
-        if match is not None and match.ok:
+        if match is not None and (match.ok or repeated):
             spans = _spans_from_header(grid, match)
             if after is not None and repeated:
                 table = after  # the header repeated on this page

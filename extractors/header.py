@@ -127,7 +127,8 @@ _NUMBER_TOKEN = re.compile(r"^[(\[]?[0-9A-Z]{1,3}[)\]]?(?:\s*[=+\-*x/]\s*[(\[]?[
 def is_number_row(texts: list[str]) -> bool:
     """A row of column numbers in any style: "1 2 3 4", "(1) (2) (3)", "A B 1 2", "(4)=(2)+(3)"."""
     filled = [t.strip() for t in texts if t.strip()]
-    if len(filled) < 3 or len(filled) < len(texts) / 2:
+    # Two numbers make a row only when at most one cell is blank: "(1) (2)" or "∅ 1 2" over a narrow table.
+    if len(filled) < 2 or len(filled) < (len(texts) - 1 if len(filled) == 2 else len(texts) / 2):
         return False
     return all(_NUMBER_TOKEN.match(t) for t in filled)
 
