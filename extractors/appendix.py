@@ -17,7 +17,15 @@ from core.errors import BadInputError
 from core.numbering import SECTION, parse_stt, split_leading_number
 from core.records import Cell, Fragment, PageGrid, PageRow, PageTable
 from core.text import clean, fold
-from extractors.header import ColumnRole, HeaderMatch, cells_by_position, grid_to_header, header_text, is_number_row
+from extractors.header import (
+    NARROW_COLUMNS,
+    ColumnRole,
+    HeaderMatch,
+    cells_by_position,
+    grid_to_header,
+    header_text,
+    is_number_row,
+)
 
 Span = tuple[float, float]
 
@@ -75,6 +83,12 @@ def _columns_line_up(grid: PageGrid, table: TableColumns, settings) -> bool:
     if abs(grid.xs[0] - x0) > max(tol, 0.05 * (x1 - x0)) or abs(grid.xs[-1] - x1) > max(tol, 0.05 * (x1 - x0)):
         return False
     share = getattr(settings, "min_column_overlap", 0.6)
+    if len(table.spans) < NARROW_COLUMNS:
+        # Two or three columns overlap almost any box of the same width (a ruled "Nơi nhận" layout, a
+        # signature block): every column edge of a narrow table must be ruled on this page too.
+        edge = max(tol, 0.05 * (x1 - x0))
+        if any(min(abs(x - e) for x in grid.xs) > edge for span in table.spans.values() for e in span):
+            return False
     for span in table.spans.values():
         width = span[1] - span[0]
         best = max(_overlap(span, (grid.xs[k], grid.xs[k + 1])) for k in range(grid.n_cols))

@@ -276,3 +276,23 @@ def test_a_page_of_decoy_boxes_alone_has_no_task_table(tmp_path):
     with pytest.raises(BadInputError, match="no appendix table found"):  # ... and none is a task table
         grids_to_page_tables(pdf.name, run.grids, SETTINGS.locate)
 
+
+
+@pytest.mark.parametrize("box", ["nơi nhận", "signature block", "national header"])
+def test_a_box_first_on_the_next_page_does_not_continue_a_narrow_table(box):
+    """A two-column box as wide as a two-column task table, first on the page after it: its columns
+    overlap the table's by more than half, but its middle rule is not the table's."""
+    head = grid([0, 400, 560], [["Nội dung công việc", "Đơn vị chủ trì"], ["Rà soát thủ tục hành chính", "Sở Tư pháp"],
+                                ["Số hóa hồ sơ", "Văn phòng UBND tỉnh"]], page=4, caption="Phụ lục\nNHIỆM VỤ")
+    other = grid([0, 280, 560], NOT_TASK_TABLES[box], page=5)
+    tables = grids_to_page_tables("x.pdf", [head, other], LOCATE)
+    assert [t.page_no for t in tables] == [4]
+
+
+def test_a_narrow_table_continues_on_a_page_ruled_alike():
+    head = grid([0, 400, 560], [["Nội dung công việc", "Đơn vị chủ trì"], ["Rà soát thủ tục hành chính", "Sở Tư pháp"]],
+                page=4, caption="Phụ lục\nNHIỆM VỤ")
+    cont = grid([0.5, 401, 559.5], [["Số hóa hồ sơ", "Văn phòng UBND tỉnh"], ["Kiểm tra công vụ", "Sở Nội vụ"]], page=5)
+    tables = grids_to_page_tables("x.pdf", [head, cont], LOCATE)
+    assert [(t.page_no, [r.text("lead") for r in t.rows]) for t in tables] == [
+        (4, ["Sở Tư pháp"]), (5, ["Văn phòng UBND tỉnh", "Sở Nội vụ"])]
