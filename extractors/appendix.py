@@ -1,12 +1,14 @@
 """Page grids → task-table page tables: every task table of the document, its columns mapped to roles.
 
-A grid starts a task table when its header maps to a task column plus a lead or deadline column
-(extractors/header.py). A grid without such a header continues the table of the page before when
-it is the first table on its page and its columns line up with the table's columns: each printed
-column is matched to the table's roles by how much it overlaps them, so narrow spacer columns
-(boundaries from other rows' rules), slightly different widths, or a column split in two on one
-page still map. Other ruled tables (indicators, signatures) are passed over; when no task table
-is found, the error names the best candidate, its labels and the roles it could not fill.
+A grid starts a task table when its header maps to a task column plus a lead, deadline or output
+column (extractors/header.py; with fewer than four printed columns the cells must bear the labels
+out). A grid without such a header continues the table of the page before when it is the first
+table on its page and its columns line up with the table's columns: each printed column is matched
+to the table's roles by how much it overlaps them, so narrow spacer columns (boundaries from other
+rows' rules), slightly different widths, or a column split in two on one page still map (a narrow
+table's column edges must all be ruled there). Other ruled tables (indicators, signatures) are
+passed over; when no task table is found, the error names the best candidate, its labels and the
+roles it could not fill.
 """
 from __future__ import annotations
 

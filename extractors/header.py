@@ -7,6 +7,9 @@ A column's role comes from the head words of its label (core/data/table_vocabula
 the first listed phrase found in the folded label wins, also fuzzily) and from what its cells
 hold (row numbers, deadlines, names of bodies or persons). Every column gets a mapping record
 (role, how, score); columns without a role are kept as `extra` so nothing printed is lost.
+A task table maps a task column and one of `locate.required_any` (lead, deadline, output); a narrow
+table (fewer than NARROW_COLUMNS printed columns) and an output column standing alone must also be
+borne out by their cells.
 """
 from __future__ import annotations
 

@@ -260,6 +260,7 @@ def test_decoy_boxes_beside_a_narrow_task_table(seed, before, after, tmp_path):
     doc = random_genre_doc(random.Random(seed), narrow=True)
     plan = _render_with_decoys(doc, tmp_path / "plan.pdf", before, after)
     ex = run_stages(tmp_path / "plan.pdf", SETTINGS, until="check").extraction
+    assert ex is not None
     diffs = (row_differences(ex.tables["activities"], plan) + break_differences(ex.tables["stitches"], plan.truth)
              + _column_map_differences(ex, doc))
     assert diffs == [], "\n".join(diffs)

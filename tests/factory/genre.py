@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from reportlab.pdfgen.canvas import Canvas
 
@@ -174,14 +175,15 @@ def _columns(pick: Pick, narrow: bool | None = None) -> tuple[tuple[str, ...], d
     if "output" in middle and pick.chance(0.2):
         middle.remove("output")
         tail.append("output")
-    cols = (["stt"] if pick.chance(0.85) else []) + ["task"] + middle + tail + extras
-    header = {c: pick.choice(LABELS[c]) for c in cols if c in LABELS}
+    printed = (["stt"] if pick.chance(0.85) else []) + ["task"] + middle + tail + extras
+    header = {c: pick.choice(LABELS[c]) for c in printed if c in LABELS}
     header.update({e: pick.choice(EXTRA_COLUMNS[e][0]) for e in extras})
     group = None
-    if "lead" in cols and "partners" in cols and cols.index("partners") == cols.index("lead") + 1 and pick.chance(0.3):
+    if ("lead" in printed and "partners" in printed and printed.index("partners") == printed.index("lead") + 1
+            and pick.chance(0.3)):
         group = (GROUP[0], "lead", "partners")
         header["lead"], header["partners"] = pick.choice(GROUP[1]["lead"]), pick.choice(GROUP[1]["partners"])
-    return tuple(cols), header, group
+    return tuple(printed), header, group
 
 
 def _numeral(style: str, i: int) -> str:
@@ -224,7 +226,8 @@ def _task_table(pick: Pick, province: str, year: int, number: str, appendix_no: 
                     merged = [f for f in ACTIVITY_FIELDS if f in cols and above.value(f) and pick.chance(merge_prob)]
                     if len(merged) == len([f for f in ACTIVITY_FIELDS if f in cols]):
                         merged.pop()
-                    act = replace(act, merged_with_above=tuple(merged), **{f: above.value(f) for f in merged})
+                    values: dict[str, Any] = {f: above.value(f) for f in merged}
+                    act = replace(act, merged_with_above=tuple(merged), **values)
                 acts.append(act)
             stt = (f"{no}." if dotted else str(no)) if has_stt else ""
             tasks.append(Task(no, _sentence(pick, 2, 40), acts, stt=stt))
