@@ -1,12 +1,14 @@
 """Page grids → task-table page tables: every task table of the document, its columns mapped to roles.
 
-A grid starts a task table when its header maps to a task column plus a lead or deadline column
-(extractors/header.py). A grid without such a header continues the table of the page before when
-it is the first table on its page and its columns line up with the table's columns: each printed
-column is matched to the table's roles by how much it overlaps them, so narrow spacer columns
-(boundaries from other rows' rules), slightly different widths, or a column split in two on one
-page still map. Other ruled tables (indicators, signatures) are passed over; when no task table
-is found, the error names the best candidate, its labels and the roles it could not fill.
+A grid starts a task table when its header maps to a task column plus a lead, deadline or output
+column (extractors/header.py; with fewer than four printed columns the cells must bear the labels
+out). A grid without such a header continues the table of the page before when it is the first
+table on its page and its columns line up with the table's columns: each printed column is matched
+to the table's roles by how much it overlaps them, so narrow spacer columns (boundaries from other
+rows' rules), slightly different widths, or a column split in two on one page still map (a narrow
+table's column edges must all be ruled there). Other ruled tables (indicators, signatures) are
+passed over; when no task table is found, the error names the best candidate, its labels and the
+roles it could not fill.
 """
 from __future__ import annotations
 
@@ -17,7 +19,15 @@ from core.errors import BadInputError
 from core.numbering import SECTION, parse_stt, split_leading_number
 from core.records import Cell, Fragment, PageGrid, PageRow, PageTable
 from core.text import clean, fold
-from extractors.header import ColumnRole, HeaderMatch, cells_by_position, grid_to_header, header_text, is_number_row
+from extractors.header import (
+    NARROW_COLUMNS,
+    ColumnRole,
+    HeaderMatch,
+    cells_by_position,
+    grid_to_header,
+    header_text,
+    is_number_row,
+)
 
 Span = tuple[float, float]
 
@@ -75,6 +85,12 @@ def _columns_line_up(grid: PageGrid, table: TableColumns, settings) -> bool:
     if abs(grid.xs[0] - x0) > max(tol, 0.05 * (x1 - x0)) or abs(grid.xs[-1] - x1) > max(tol, 0.05 * (x1 - x0)):
         return False
     share = getattr(settings, "min_column_overlap", 0.6)
+    if len(table.spans) < NARROW_COLUMNS:
+        # Two or three columns overlap almost any box of the same width (a ruled "Nơi nhận" layout, a
+        # signature block): every column edge of a narrow table must be ruled on this page too.
+        edge = max(tol, 0.05 * (x1 - x0))
+        if any(min(abs(x - e) for x in grid.xs) > edge for span in table.spans.values() for e in span):
+            return False
     for span in table.spans.values():
         width = span[1] - span[0]
         best = max(_overlap(span, (grid.xs[k], grid.xs[k + 1])) for k in range(grid.n_cols))
@@ -192,12 +208,15 @@ def grids_to_page_tables(file: str, grids: list[PageGrid], settings) -> list[Pag
         # The next page after the table's last one, first on its page: it may go on with the table.
         after = current if (current is not None and first_on_page and grid.page_no == current.last_page + 1) else None
         follows = after is not None and _columns_line_up(grid, after, settings)
-        repeated = (after is not None and match is not None and match.ok and not _has_title(grid)
-                    and (_header_key(match) == after.header_key or _roles(match.column_map) == _roles(after.column_map)))
+        # The same labels again: the header repeated, even when the cells under it on this page are too few
+        # to bear a narrow table's labels out (a cut row's tail).
+        repeated = (after is not None and match is not None and not _has_title(grid)
+                    and (_header_key(match) == after.header_key
+                         or (match.ok and _roles(match.column_map) == _roles(after.column_map))))
         if after is not None and follows and match is not None and match.ok and not repeated and not _has_title(grid):
             match = None  # a new table has a title above it; a header-like first row here is data
         table: TableColumns
-        if match is not None and match.ok:
+        if match is not None and (match.ok or repeated):
             spans = _spans_from_header(grid, match)
             if after is not None and repeated:
                 table = after  # the header repeated on this page

@@ -7,6 +7,9 @@ A column's role comes from the head words of its label (core/data/table_vocabula
 the first listed phrase found in the folded label wins, also fuzzily) and from what its cells
 hold (row numbers, deadlines, names of bodies or persons). Every column gets a mapping record
 (role, how, score); columns without a role are kept as `extra` so nothing printed is lost.
+A task table maps a task column and one of `locate.required_any` (lead, deadline, output); a narrow
+table (fewer than NARROW_COLUMNS printed columns) and an output column standing alone must also be
+borne out by their cells.
 """
 from __future__ import annotations
 
@@ -127,7 +130,8 @@ _NUMBER_TOKEN = re.compile(r"^[(\[]?[0-9A-Z]{1,3}[)\]]?(?:\s*[=+\-*x/]\s*[(\[]?[
 def is_number_row(texts: list[str]) -> bool:
     """A row of column numbers in any style: "1 2 3 4", "(1) (2) (3)", "A B 1 2", "(4)=(2)+(3)"."""
     filled = [t.strip() for t in texts if t.strip()]
-    if len(filled) < 3 or len(filled) < len(texts) / 2:
+    # Two numbers make a row only when at most one cell is blank: "(1) (2)" or "∅ 1 2" over a narrow table.
+    if len(filled) < 2 or len(filled) < (len(texts) - 1 if len(filled) == 2 else len(texts) / 2):
         return False
     return all(_NUMBER_TOKEN.match(t) for t in filled)
 
@@ -146,6 +150,7 @@ class ContentProfile:
     deadlines: float = 0.0  # share that parse as deadlines
     agencies: float = 0.0  # share that start with the name of a body or a person
     words: float = 0.0  # mean words per filled cell
+    prose: float = 0.0  # share that are words (not a row number, a deadline or a figure such as "95%")
 
 
 @lru_cache(maxsize=8)
@@ -158,17 +163,23 @@ def _looks_like_agency(text: str, heads: tuple[str, ...]) -> bool:
     return bool(_heads_pattern(heads).match(" ".join(_words(fold(text[:40])))))
 
 
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
 def column_profile(texts: list[str], vocab: Vocabulary) -> ContentProfile:
     filled = [" ".join(t.split()) for t in texts if t and not t.isspace()]  # cell texts are NFC already
     if not filled:
         return ContentProfile()
     n = len(filled)
+    is_number = [parse_stt(t) is not None for t in filled]
+    is_deadline = [parse_deadline(t).kind != "unknown" for t in filled]
     return ContentProfile(
         filled=n,
-        numbers=sum(parse_stt(t) is not None for t in filled) / n,
-        deadlines=sum(parse_deadline(t).kind != "unknown" for t in filled) / n,
+        numbers=sum(is_number) / n,
+        deadlines=sum(is_deadline) / n,
         agencies=sum(_looks_like_agency(t, vocab.agency_heads) for t in filled) / n,
         words=sum(len(t.split()) for t in filled) / n,
+        prose=sum(bool(_WORD.search(t)) and not a and not b for t, a, b in zip(filled, is_number, is_deadline)) / n,
     )
 
 
@@ -335,12 +346,45 @@ def _assign(labels: dict[int, str], label_hits: dict[int, tuple[str, float, str]
     missing = [f for f in settings.required_fields if f not in columns]
     any_of = list(getattr(settings, "required_any", []) or [])
     if any_of and not any(f in columns for f in any_of):
-        missing.append(" or ".join(any_of))
+        missing.append(_alternatives(any_of))
+    missing += _unconfirmed(columns, any_of, profiles, len(labels), share)
     if len(columns) < settings.min_fields:
         missing.append(f"at least {settings.min_fields} roles (found {len(columns)})")
     position = {c: i for i, c in enumerate(sorted(records))}
     column_map = [replace(records[c], col=position[c]) for c in sorted(records)]
     return HeaderMatch(columns, {f: labels[c] for f, c in columns.items()}, start, column_map, extra, missing, depth)
+
+
+# A table with fewer printed columns than this is a task table only when its cells bear its labels
+# out: the small ruled boxes of a plan (signature blocks, a "Nơi nhận" layout, the national header,
+# a box on a body page) have two or three columns, and a label or two may name a role by chance.
+NARROW_COLUMNS = 4
+
+
+def _fits(role: str, p: ContentProfile, share: float) -> bool:
+    """Do a column's cells fit its role (share: 0-100)? Text roles: most cells are words."""
+    if role in ("task", "activity", "output"):
+        return p.filled > 0 and 100.0 * p.prose >= share
+    return content_score(role, p) >= share
+
+
+def _unconfirmed(columns: dict[str, int], any_of: list[str], profiles: dict[int, ContentProfile], n_printed: int,
+                 share: float) -> list[str]:
+    """Requirements the cells do not bear out. "Kết quả" also heads a column of measured figures (an
+    indicator table): an output column makes a task table only when its cells are words. A narrow
+    table's task column and its lead / deadline / output column must both fit their cells."""
+    narrow = n_printed < NARROW_COLUMNS
+    out = []
+    present = [f for f in any_of if f in columns]
+    if present and not any((f != "output" and not narrow) or _fits(f, profiles[columns[f]], share) for f in present):
+        out.append(f"{_alternatives(present)} whose cells fit")
+    if narrow and "task" in columns and not _fits("task", profiles[columns["task"]], share):
+        out.append("task whose cells fit")
+    return out
+
+
+def _alternatives(roles: list[str]) -> str:
+    return roles[0] if len(roles) == 1 else ", ".join(roles[:-1]) + " or " + roles[-1]
 
 
 def _content_why(role: str, p: ContentProfile) -> str:

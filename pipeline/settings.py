@@ -99,7 +99,7 @@ class ReadSettings(_Stage):
     snap_tolerance: Positive = 1.5  # pt: rule positions closer than this are the same line
     join_tolerance: Positive = 2.0  # pt: collinear segments with a gap up to this are joined
     cell_inset: Annotated[float, Field(ge=0)] = 1.0  # pt: text is read this far inside the cell's rules
-    min_columns: Annotated[int, Field(gt=0)] = 4  # fewer ruled columns than this is not a plan table
+    min_columns: Annotated[int, Field(gt=0)] = 2  # fewer ruled columns are not read (locate tells task tables)
     # Scanned pages (extractors/ocr.py). A page goes through OCR when it has no usable text layer
     # (no characters but an image, or garbage: see extractors/ocr_route.py).
     ocr: Literal["off", "auto", "force"] = "auto"  # off (such a page is an error) | auto | force (every page)
@@ -119,7 +119,7 @@ class LocateSettings(_Stage):
     max_header_rows: Annotated[int, Field(gt=0)] = 3  # header may be stacked over this many grid rows
     column_tolerance: Positive = 4.0  # pt: a page without header continues the table if its columns match
     # ... and at least one of these roles
-    required_any: Annotated[list[str], AfterValidator(_fields)] = Field(default_factory=lambda: ["lead", "deadline"])
+    required_any: Annotated[list[str], AfterValidator(_fields)] = Field(default_factory=lambda: ["lead", "deadline", "output"])
     # More words, without code (core/data/table_vocabulary.yaml has the packaged ones):
     extra_head_words: Annotated[dict[str, list[str]], AfterValidator(_roles_or_extra)] = Field(default_factory=dict)
     extra_labels: Annotated[dict[str, list[str]], AfterValidator(_roles)] = Field(default_factory=dict)  # whole labels

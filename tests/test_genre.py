@@ -1,5 +1,5 @@
-"""Task tables in the shapes the genre prints: random column sets, orders, label wordings, numbering,
-header repetition, number rows, two-row headers, portrait pages, several tables per document.
+"""Task tables in the shapes the genre prints: random column sets (two columns and more), orders, label
+wordings, numbering, header repetition, number rows, two-row headers, portrait pages, several tables per document.
 
 Plans are BUILT by Hypothesis (tests/factory/genre.py), so a failure shrinks to a small plan;
 every plan is laid out with random page breaks, rendered, extracted, and compared with its truth.
@@ -100,14 +100,15 @@ PLANS = 200
 
 def test_genre_accuracy_over_fixed_plans(tmp_path):
     """All layouts, ambiguous ones included: figures for the resolution note, with a stated bar."""
-    shapes, breaks, wrong_breaks, exact, exact_clear, clear = Counter(), 0, 0, 0, 0, 0
+    shapes: Counter[str] = Counter()
+    breaks, wrong_breaks, exact, exact_clear, clear = 0, 0, 0, 0, 0
     failures = []
     for seed in range(PLANS):
         doc = random_genre_doc(random.Random(seed))
         plan, ex = extract_plan(doc, tmp_path)
         for spec, is_task in zip(doc.tables, doc.task_table):
             if is_task:
-                shapes.update(["no_stt"] * ("stt" not in spec.columns) + ["no_activity"] * ("activity" not in spec.columns)
+                shapes.update([f"{len(spec.columns)}_columns"] * (len(spec.columns) < 4) + ["no_stt"] * ("stt" not in spec.columns) + ["no_activity"] * ("activity" not in spec.columns)
                               + ["two_row_header"] * (spec.header_group is not None) + ["extra"] * any(
                                   c.startswith(("note", "funding", "level")) for c in spec.columns)
                               + [f"number_row={spec.number_row}", f"repeat={spec.repeat_header}"])
@@ -126,6 +127,7 @@ def test_genre_accuracy_over_fixed_plans(tmp_path):
     print(f"genre: {PLANS} plans, {breaks} page breaks ({wrong_breaks} decided wrong), "
           f"{exact} exact ({exact / PLANS:.1%}); unambiguous {exact_clear}/{clear}; shapes {dict(shapes)}; "
           f"failing seeds {failures[:20]}")
+    assert shapes["2_columns"] >= 10 and shapes["3_columns"] >= 10  # narrow tables are part of the genre
     assert exact_clear == clear, f"unambiguous plans not exact: {failures}"
     assert exact / PLANS >= 0.95
 

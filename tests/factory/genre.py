@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from reportlab.pdfgen.canvas import Canvas
 
@@ -40,13 +41,16 @@ from .truth import build_truth
 
 LABELS = {
     "stt": ("Stt", "TT", "STT", "Số TT"),
-    "task": ("Nhiệm vụ", "Nội dung", "NỘI DUNG", "Tên nhiệm vụ", "Nội dung công việc", "Nhiệm vụ, giải pháp"),
+    "task": ("Nhiệm vụ", "Nội dung", "NỘI DUNG", "Tên nhiệm vụ", "Nội dung công việc", "Nhiệm vụ, giải pháp",
+             "Công việc", "NHIỆM VỤ"),
     "activity": ("Hoạt động", "Nội dung hoạt động", "HOẠT ĐỘNG", "Hoạt động cụ thể"),
-    "output": ("Sản phẩm", "Kết quả/ Sản phẩm", "Sản phẩm đầu ra", "Kết quả dự kiến", "Hình thức văn bản", "KẾT QUẢ"),
-    "lead": ("Chủ trì", "Cơ quan chủ trì", "ĐƠN VỊ CHỦ TRÌ", "Đơn vị thực hiện", "Cơ quan tham mưu", "Người phụ trách"),
+    "output": ("Sản phẩm", "Kết quả/ Sản phẩm", "Sản phẩm đầu ra", "Kết quả dự kiến", "Hình thức văn bản", "KẾT QUẢ",
+               "Dự kiến sản phẩm"),
+    "lead": ("Chủ trì", "Cơ quan chủ trì", "ĐƠN VỊ CHỦ TRÌ", "Đơn vị thực hiện", "Cơ quan tham mưu", "Người phụ trách",
+             "Đơn vị chủ trì", "Cơ quan thực hiện"),
     "partners": ("Phối hợp", "Cơ quan phối hợp", "Đơn vị phối hợp", "ĐƠN VỊ PHỐI HỢP"),
     "deadline": ("Thời gian", "Thời hạn", "Thời gian hoàn thành", "Thời gian thực hiện", "Tiến độ",
-                 "THỜI HẠN HOÀN THÀNH"),
+                 "THỜI HẠN HOÀN THÀNH", "Tiến độ thực hiện", "Thời hạn hoàn thành"),
 }
 # Under a group label "Đơn vị thực hiện" the two columns are just "Chủ trì" and "Phối hợp".
 GROUP = ("Đơn vị thực hiện", {"lead": ("Chủ trì", "Chủ trì thực hiện"), "partners": ("Phối hợp", "Phối hợp thực hiện")})
@@ -138,8 +142,21 @@ class GenreDoc:
     geometry: PageGeometry
 
 
-def _columns(pick: Pick) -> tuple[tuple[str, ...], dict[str, str], tuple[str, str, str] | None]:
-    """A column set the genre prints: a task column, a lead or a deadline column, the rest optional."""
+def _narrow_columns(pick: Pick) -> tuple[str, ...]:
+    """Two or three printed columns: the task and one of lead / deadline / output ("TT | Nội dung công
+    việc | Đơn vị chủ trì", "Nhiệm vụ | Thời gian hoàn thành"), with Stt, or an activity column under
+    task cells merged over its rows, or neither."""
+    second = pick.choice(("lead", "deadline", "output"))
+    with_ = pick.choice(("stt", "none", "activity"))
+    return tuple((["stt"] if with_ == "stt" else []) + ["task"] + (["activity"] if with_ == "activity" else []) + [second])
+
+
+def _columns(pick: Pick, narrow: bool | None = None) -> tuple[tuple[str, ...], dict[str, str], tuple[str, str, str] | None]:
+    """A column set the genre prints: a task column, a lead, deadline or output column, the rest optional;
+    narrow sets (2 or 3 columns) when `narrow`, or by chance when it is None."""
+    if narrow or (narrow is None and pick.chance(0.25)):
+        cols = _narrow_columns(pick)
+        return cols, {c: pick.choice(LABELS[c]) for c in cols}, None
     has_lead = pick.chance(0.85)
     has_deadline = pick.chance(0.85) or not has_lead
     roles = ["task"]
@@ -158,17 +175,15 @@ def _columns(pick: Pick) -> tuple[tuple[str, ...], dict[str, str], tuple[str, st
     if "output" in middle and pick.chance(0.2):
         middle.remove("output")
         tail.append("output")
-    cols = (["stt"] if pick.chance(0.85) else []) + ["task"] + middle + tail + extras
-    for filler in ("output", "deadline", "activity"):  # read.min_columns: a ruled table has at least 4 columns
-        if len(cols) < 4 and filler not in cols:
-            cols.insert(cols.index("task") + 1 if filler != "deadline" else len(cols), filler)
-    header = {c: pick.choice(LABELS[c]) for c in cols if c in LABELS}
+    printed = (["stt"] if pick.chance(0.85) else []) + ["task"] + middle + tail + extras
+    header = {c: pick.choice(LABELS[c]) for c in printed if c in LABELS}
     header.update({e: pick.choice(EXTRA_COLUMNS[e][0]) for e in extras})
     group = None
-    if "lead" in cols and "partners" in cols and cols.index("partners") == cols.index("lead") + 1 and pick.chance(0.3):
+    if ("lead" in printed and "partners" in printed and printed.index("partners") == printed.index("lead") + 1
+            and pick.chance(0.3)):
         group = (GROUP[0], "lead", "partners")
         header["lead"], header["partners"] = pick.choice(GROUP[1]["lead"]), pick.choice(GROUP[1]["partners"])
-    return tuple(cols), header, group
+    return tuple(printed), header, group
 
 
 def _numeral(style: str, i: int) -> str:
@@ -176,8 +191,9 @@ def _numeral(style: str, i: int) -> str:
             "part": f"PHẦN {ROMAN[i]}", "none": ""}[style]
 
 
-def _task_table(pick: Pick, province: str, year: int, number: str, appendix_no: str) -> PlanSpec:
-    cols, header, group = _columns(pick)
+def _task_table(pick: Pick, province: str, year: int, number: str, appendix_no: str,
+                narrow: bool | None = None) -> PlanSpec:
+    cols, header, group = _columns(pick, narrow)
     has_stt = "stt" in cols
     sec_style = pick.choice(SECTION_STYLES)
     # A numeral in the Stt column, or at the start of the title; "PHẦN I" is too wide for the column.
@@ -210,7 +226,8 @@ def _task_table(pick: Pick, province: str, year: int, number: str, appendix_no: 
                     merged = [f for f in ACTIVITY_FIELDS if f in cols and above.value(f) and pick.chance(merge_prob)]
                     if len(merged) == len([f for f in ACTIVITY_FIELDS if f in cols]):
                         merged.pop()
-                    act = replace(act, merged_with_above=tuple(merged), **{f: above.value(f) for f in merged})
+                    values: dict[str, Any] = {f: above.value(f) for f in merged}
+                    act = replace(act, merged_with_above=tuple(merged), **values)
                 acts.append(act)
             stt = (f"{no}." if dotted else str(no)) if has_stt else ""
             tasks.append(Task(no, _sentence(pick, 2, 40), acts, stt=stt))
@@ -241,7 +258,8 @@ def _indicator_table(pick: Pick, province: str, year: int, number: str) -> PlanS
                     header=dict(INDICATOR_HEADER), columns=("stt", "task", "unit", "target"), number_row=False)
 
 
-def build_genre_doc(pick: Pick) -> GenreDoc:
+def build_genre_doc(pick: Pick, narrow: bool | None = None) -> GenreDoc:
+    """narrow: every task table has 2 or 3 columns (True), none (False), or by chance (None)."""
     province = pick.choice(PROVINCES)
     year = pick.choice((2022, 2023, 2024, 2025))
     number = f"{pick.integer(5, 320)}/KH-UBND"
@@ -251,7 +269,7 @@ def build_genre_doc(pick: Pick) -> GenreDoc:
         tables.append(_indicator_table(pick, province, year, number))
         kinds.append(False)
     for _ in range(pick.integer(1, 2) if pick.chance(0.3) else 1):
-        tables.append(_task_table(pick, province, year, number, ROMAN[len(tables)]))
+        tables.append(_task_table(pick, province, year, number, ROMAN[len(tables)], narrow))
         kinds.append(True)
     first = tables[0]
     first.body = _body(random.Random(pick.integer(0, 10_000)), province, year)
@@ -291,15 +309,15 @@ def _words_fit(spec: PlanSpec, geo: PageGeometry) -> bool:
     return True
 
 
-def genre_docs():
+def genre_docs(narrow: bool | None = None):
     """Hypothesis strategy of GenreDoc."""
     from hypothesis import strategies as st
 
-    return st.composite(lambda draw: build_genre_doc(DrawPick(draw)))()
+    return st.composite(lambda draw: build_genre_doc(DrawPick(draw), narrow))()
 
 
-def random_genre_doc(rng: random.Random) -> GenreDoc:
-    return build_genre_doc(RandomPick(rng))
+def random_genre_doc(rng: random.Random, narrow: bool | None = None) -> GenreDoc:
+    return build_genre_doc(RandomPick(rng), narrow)
 
 
 # ---- layout, truth, PDF -------------------------------------------------------------------------
