@@ -50,8 +50,9 @@ def _label_roles(text: str) -> tuple[set[str], int]:
 def table_header_at(lines: list[str], i: int) -> int:
     """Lines a task table's header row takes from lines[i] ("Stt Nhiệm vụ … Chủ trì … Thời gian", or
     its cells one per line, any wording of core.vocabulary, any case): 0 when none starts there.
-    A header names a task or activity and a lead or deadline, and is made of labels (at least 60 %
-    of its words), which tells it from a body paragraph that mentions "chủ trì" and "thời gian"."""
+    A header names a task or activity and a lead, deadline or output (the locate stage's
+    required_any), and is made of labels (at least 60 % of its words), which tells it from a body
+    paragraph that mentions "chủ trì" and "thời gian"."""
     first = fold(lines[i])
     if not first or not any(rx.match(first) for rx, _ in _LABEL_RX):
         return 0
@@ -64,7 +65,7 @@ def table_header_at(lines: list[str], i: int) -> int:
         words += len(text.split())
         covered += c
         roles |= r
-        if roles & {"task", "activity"} and roles & {"lead", "deadline"} and covered >= 0.6 * words:
+        if roles & {"task", "activity"} and roles & {"lead", "deadline", "output"} and covered >= 0.6 * words:
             return k - i + 1
     return 0
 

@@ -14,9 +14,12 @@ post-correction): stacked crops 0.68% character errors at 2.3 s CPU a page; one 
 process per cell 0.70% at 5.7 s; the whole page with rules erased (--psm 11) 0.93% at 2.6 s.
 
 Short cells (one to three glyphs: Stt numbers, Roman section numerals, the "1 2 3 4 5 6" row)
-are stacked apart and read twice, by the Vietnamese and by the English model (read_short_crops):
-the Vietnamese model misreads lone digits and Roman numerals ("5" → "°", "II" → "H"), the English
-one reads them right but drops the marks of short words.
+are read twice: with the other cells by the Vietnamese model, and stacked apart, levelled, by the
+English model (read_short_crops): the Vietnamese model misreads lone digits and Roman numerals
+("5" → "°", "II" → "H"), the English one reads them right but drops the marks of short words.
+Reading them in the same Vietnamese call as the long cells saves a Tesseract process a page; on
+the two factory scans of the seed plan the keyed character accuracy stayed 99.83% / 99.81% and
+the deadlines 100% / 99%.
 
 All coordinates handed to the pipeline are PDF points, top-left origin, in the DESKEWED page:
 the page is turned back about its centre, so rules, cells and words share one frame.
@@ -246,14 +249,16 @@ def roman_repair(token: str) -> str:
     return token
 
 
-def read_short_crops(crops: list[_Crop], dpi: float, lang: str) -> list[tuple[Word, _Crop]]:
+def read_short_crops(crops: list[_Crop], dpi: float, lang: str,
+                     native: list[tuple[Word, _Crop]] | None = None) -> list[tuple[Word, _Crop]]:
     """Short cells read twice: by `lang` as they are, and by the English model with hard paper/ink
     levels. A cell whose English reading is one number or Roman numeral takes it (the Vietnamese
     model reads a lone "5" as "°" and "II" as "H"); any other cell keeps the Vietnamese reading
     (the English model drops the marks of a short word: "Thường" → "Thuong")."""
     if not crops:
         return []
-    native = read_crops(crops, dpi, lang, 1)
+    if native is None:  # `native`: the crops' `lang` reading when the caller has it already
+        native = read_crops(crops, dpi, lang, 1)
     levelled = [replace(c, image=ocr_image.stretch_levels(c.image)) for c in crops]
     try:
         english = read_crops(levelled, dpi, SHORT_NUMERAL_LANG, 2)
@@ -671,8 +676,12 @@ def gray_to_ocr_page(gray: np.ndarray, page_no: int, width: float, height: float
     if boxes:
         crops = _crop_cells(clean, boxes, dpi)
         short = [c for c in crops if _is_short(c, dpi)]
-        read = read_crops([c for c in crops if not _is_short(c, dpi)], dpi, settings.ocr_lang, 0)
-        read += read_short_crops(short, dpi, settings.ocr_lang)
+        # One Vietnamese read of all crops (long and short stacked together: one Tesseract process
+        # less a page); the short ones are read by the English model too (read_short_crops).
+        first = read_crops(crops, dpi, settings.ocr_lang, 0)
+        is_short = {id(c) for c in short}
+        read = [(w, c) for w, c in first if id(c) not in is_short]
+        read += read_short_crops(short, dpi, settings.ocr_lang, [(w, c) for w, c in first if id(c) in is_short])
         read, doubts = reread_text_numerals(clean, read, dpi, settings.ocr_lang)
         heights = sorted(w.height for w, _ in read if any(ch.isalpha() for ch in w.text))
         typical = heights[len(heights) // 2] if heights else dpi / 72 * 8
