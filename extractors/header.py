@@ -133,7 +133,19 @@ def is_number_row(texts: list[str]) -> bool:
     # Two numbers make a row only when at most one cell is blank: "(1) (2)" or "∅ 1 2" over a narrow table.
     if len(filled) < 2 or len(filled) < (len(texts) - 1 if len(filled) == 2 else len(texts) / 2):
         return False
-    return all(_NUMBER_TOKEN.match(t) for t in filled)
+    odd = [i for i, t in enumerate(texts) if t.strip() and not _NUMBER_TOKEN.match(t.strip())]
+    return not odd or (len(odd) == 1 and _misread_in_sequence(texts, odd[0]))
+
+
+def _misread_in_sequence(texts: list[str], at: int) -> bool:
+    """One cell of a column-number row misread by OCR ("1 2 3 4 s 6"): the row still numbers its
+    columns when the other cells are at least three plain numbers rising by one a column, in step
+    with the odd cell's place, and the odd cell is one or two glyphs."""
+    if len(texts[at].strip()) > 2:
+        return False
+    steps = {int(t) - i for i, t in enumerate(texts) if t.strip().isdigit()}
+    numbers = sum(t.strip().isdigit() for t in texts)
+    return numbers >= 3 and len(steps) == 1 and numbers == sum(bool(t.strip()) for t in texts) - 1
 
 
 def _row_texts(grid: PageGrid, at, row: int) -> list[str]:
@@ -172,14 +184,18 @@ def column_profile(texts: list[str], vocab: Vocabulary) -> ContentProfile:
         return ContentProfile()
     n = len(filled)
     is_number = [parse_stt(t) is not None for t in filled]
-    is_deadline = [parse_deadline(t).kind != "unknown" for t in filled]
+    kinds = [parse_deadline(t).kind for t in filled]
+    is_deadline = [k != "unknown" for k in kinds]
+    # "Theo quy định", "Sau khi …" parse as (conditional / reference) deadlines but are words too:
+    # a task cell may say just that. A dated or recurring phrase is not prose.
+    timed = [k not in ("unknown", "conditional", "reference") for k in kinds]
     return ContentProfile(
         filled=n,
         numbers=sum(is_number) / n,
         deadlines=sum(is_deadline) / n,
         agencies=sum(_looks_like_agency(t, vocab.agency_heads) for t in filled) / n,
         words=sum(len(t.split()) for t in filled) / n,
-        prose=sum(bool(_WORD.search(t)) and not a and not b for t, a, b in zip(filled, is_number, is_deadline)) / n,
+        prose=sum(bool(_WORD.search(t)) and not a and not b for t, a, b in zip(filled, is_number, timed)) / n,
     )
 
 

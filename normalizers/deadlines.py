@@ -729,8 +729,23 @@ def _printed(text: str) -> str:
     return clean(text).rstrip(" .;:,")
 
 
+# A stray mark between two words of one phrase ("Thường. xuyên", "Quý' II"): a speck OCR read as a
+# full stop or quote. A sentence does not go on in lower case after a full stop, so it is dropped.
+# A quote mark there is always a speck; a full stop only when the next word is in lower case.
+_STRAY_MARK = re.compile(r"(?<=[^\W\d_])(?:[.](?=\s+[^\W\d_])|['`’])")
+
+
+def _drop_stray_marks(text: str) -> str:
+    def fix(m: re.Match) -> str:
+        after = text[m.end():]
+        if m.group() != ".":
+            return " "
+        return " " if after[:1].isspace() and after.lstrip()[:1].islower() else m.group()
+    return _STRAY_MARK.sub(fix, text)
+
+
 def _parse_uncached(text: str, plan_year: int | None) -> Deadline:
-    return tokens_to_deadline(text_to_tokens(fold(text)), _printed(text), plan_year)
+    return tokens_to_deadline(text_to_tokens(fold(_drop_stray_marks(text))), _printed(text), plan_year)
 
 
 _parse_cached = lru_cache(maxsize=16384)(_parse_uncached)

@@ -269,3 +269,18 @@ def test_never_raises_and_never_inverts(text, plan_year):
         assert d == UNKNOWN
     if d.start and d.end:
         assert d.start <= d.end
+
+
+@pytest.mark.parametrize("read, printed", [
+    ("Thường. xuyên", "Thường xuyên"), ("Tháng' 11 hàng năm", "Tháng 11 hàng năm"), ("Quý’II/2022", "Quý II/2022"),
+    ("Hằng. năm", "Hằng năm"), ("Quý III`, IV/2022", "Quý III, IV/2022"),
+])
+def test_a_speck_read_as_a_mark_does_not_change_the_deadline(read, printed):
+    """OCR reads a speck as "." or "'" inside a phrase; the parse is the printed phrase's."""
+    got, want = parse_deadline(read, 2022), parse_deadline(printed, 2022)
+    assert want.kind != "unknown" and (got.kind, got.start, got.end, got.recurrence) == \
+        (want.kind, want.start, want.end, want.recurrence)
+
+
+def test_a_full_stop_between_sentences_is_kept():
+    assert parse_deadline("Quý II/2022. Năm 2023", 2022).kind == "unknown"  # two phrases, not one

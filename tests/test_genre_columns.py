@@ -107,6 +107,10 @@ def test_two_row_header():
     (["", "1", "2", "3", "4"], True), (["(1)", "(2)", "(3)", "(4)"], True), (["A", "B", "1", "2", "3"], True),
     (["1", "2", "3", "(4)=(2)+(3)"], True), (["I", "Cải cách thể chế", "", ""], False),
     (["1", "Rà soát", "Sở Nội vụ", "Quý I"], False),
+    # OCR misread one number ("5" as "s"): the others still number the columns in step
+    (["", "1", "2", "3", "4", "s", "6"], True), (["1", "2", "°", "4", "5"], True),
+    (["1", "3", "s", "4"], False), (["1", "2", "s"], False), (["1", "2", "3", "Sở Nội vụ"], False),
+    (["", "1", "2", "3", "4", "s", "x"], False),
 ])
 def test_column_number_rows(texts, is_numbers):
     assert is_number_row(texts) is is_numbers
