@@ -515,7 +515,12 @@ def reread_text_numerals(clean: np.ndarray, read: list[tuple[Word, _Crop]], dpi:
         valid = [(t, c) for t, c in again if _valid(kind, t)]
         said = " / ".join(repr(t) for t, _ in again)
         text, conf = key(core), w.conf
-        if i in strokes:
+        # The strokes count upright I's well; a V whose arms touch or break in the band is missed.
+        # So they decide how many I's, not whether there is a V: when every Tesseract reading agrees
+        # on the V's and the strokes do not, the readings are used (and the quarter flagged).
+        v_counts = {t.partition("/")[0].count("V") for t in [key(core)] + [t for t, _ in valid]}
+        strokes_miss_v = i in strokes and len(v_counts) == 1 and strokes[i].count("V") not in v_counts
+        if i in strokes and not strokes_miss_v:
             # The strokes decide the numeral (Tesseract reads serif "III" as "II" even constrained);
             # the year comes from the readings. Doubtful when no Tesseract reading agrees.
             year = next((t.partition("/")[2] for t, _ in [(text, 0.0)] + valid if t.partition("/")[2]), "")
@@ -531,6 +536,8 @@ def reread_text_numerals(clean: np.ndarray, read: list[tuple[Word, _Crop]], dpi:
                 doubts[i] = f"{kind}: read {core!r}, re-read {said}"
         elif valid:
             doubts[i] = f"{kind}: read {core!r}, re-read {said}"
+        if strokes_miss_v:
+            doubts.setdefault(i, f"{kind}: read {core!r}, strokes {strokes[i]!r} (V not matched), re-read {said}")
         if kind == "quarter" and not _valid(kind, text):
             doubts.setdefault(i, f"{kind}: {core!r} is not a quarter")
         out[i] = (replace(w, text=(text or core) + trail, conf=min(w.conf, conf) if i in doubts else conf), read[i][1])

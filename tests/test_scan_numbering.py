@@ -318,3 +318,23 @@ def test_output_rows_for_repairs_reviews_and_the_document():
     assert {r["text"] for r in unplaced_records("doc", lost)} >= {"Hoạt động 1"}
     assert document_counts(reviews, result, []) == {"needs_review_count": 1, "numeral_repair_count": 1,
                                                    "numeral_doubt_count": 0, "reread_cell_count": 0, "unplaced_count": 0}
+
+
+@pytest.mark.parametrize("read, strokes, want, doubtful", [
+    ("III/2022", "III", "III/2022", False),  # strokes and readings agree
+    ("II/2022", "III", "III/2022", True),  # serif I's joined: the strokes count them
+    ("IV/2022", "I", "IV/2022", True),  # the V's arms broke in the band: the strokes missed it
+])
+def test_strokes_count_the_is_and_the_readings_say_whether_there_is_a_v(monkeypatch, read, strokes, want, doubtful):
+    from extractors import ocr
+    from extractors.ocr_tesseract import Word
+
+    image = np.full((200, 900), 255, np.uint8)
+    image[60:120, 300:340] = 0  # ink where the numeral is (its crop is read by the stubs below)
+    words = [Word(100, 60, 150, 60, 96.0, "Quý", (1, 1, 1)), Word(300, 60, 200, 60, 60.0, read, (1, 1, 1))]
+    crop = ocr._Crop(0, 0, image)
+    monkeypatch.setattr(ocr, "roman_strokes", lambda img: strokes)
+    monkeypatch.setattr(ocr, "image_to_words", lambda img, **kw: [Word(10, 10, 100, 40, 80.0, read, (1, 1, 1))])
+    out, doubts = ocr.reread_text_numerals(image, [(w, crop) for w in words], 300, "vie")
+    assert out[1][0].text == want
+    assert (1 in doubts) is doubtful

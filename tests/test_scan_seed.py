@@ -59,14 +59,16 @@ def deadline_accuracy(scan_acts: list[dict], born_acts: list[dict]) -> float:
 
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract is not installed")
-@pytest.mark.parametrize("seed", [2022, 7])
-def test_scanned_seed_keeps_its_structure(seed_file, tmp_path, seed):
+# seed 7 reads a section "III" as "II"; seed 11 loses the V of "IV" in the stroke reader; seed 5 is a
+# poorer scan (150 dpi, JPEG quality 40).
+@pytest.mark.parametrize("seed, dpi, quality", [(2022, 200, 60), (7, 200, 60), (11, 200, 60), (5, 150, 40)])
+def test_scanned_seed_keeps_its_structure(seed_file, tmp_path, seed, dpi, quality):
     from pipeline.stages import extract
 
     born_pdf = tmp_path / "born.pdf"
     truth = render_seed(seed_file, born_pdf)
     scanned = tmp_path / "scan.pdf"
-    scan_pdf(born_pdf, scanned, seed=seed)
+    scan_pdf(born_pdf, scanned, seed=seed, dpi=dpi, quality=quality)
     run, numbering = run_with_repair(scanned)
     acts = run.extraction.tables["activities"]
     s = scores(acts, truth)
@@ -75,7 +77,7 @@ def test_scanned_seed_keeps_its_structure(seed_file, tmp_path, seed):
     reviews = review_rows(run.stitched, run.grids, run.tables, numbering.repairs)
     flagged = sum(r.needs_review for r in reviews)
     lost = unplaced_rows(run.tables, run.stitched)
-    print(f"seed {seed}: tasks under the right number {s['tasks_right']:.1%} of {s['n_tasks']}, keyed character "
+    print(f"seed {seed} ({dpi} dpi, quality {quality}): tasks under the right number {s['tasks_right']:.1%} of {s['n_tasks']}, keyed character "
           f"accuracy {s['keyed_char_accuracy']:.3%}, deadlines (kind, start, end) {d:.1%}, "
           f"{len(numbering.repairs)} numeral repairs ({numbering.rereads} cells re-read), {flagged} rows to review, "
           f"{len(lost)} unplaced")
@@ -86,3 +88,4 @@ def test_scanned_seed_keeps_its_structure(seed_file, tmp_path, seed):
     assert d >= 0.99
     assert lost == []
     assert numbering.rereads <= 10
+    assert run.extraction.tables["document"][0]["status"] == "ok", run.extraction.tables["document"][0]["errors"]
