@@ -95,6 +95,9 @@ class PageGrid:
     # OCR pages: degrees the page image was turned back by (cells are in the deskewed frame), so a
     # cell can be cut out of a fresh render again for a constrained re-read (extractors.ocr.OcrRereader)
     ocr_skew: float | None = None
+    # OCR pages scanned sideways or upside down: degrees counter-clockwise the image was turned to read
+    # upright (extractors.ocr.upright_turn); cells are in that turned frame, as are width and height
+    ocr_turn: int = 0
 
     @property
     def n_rows(self) -> int:

@@ -102,6 +102,8 @@ class OcrPage:
     header_png: bytes | None = None
     dpi: float = 0.0
     text: OcrPageText | None = None  # the lines outside the tables, for the body stage (read_page_text)
+    turn: int = 0  # degrees counter-clockwise the scanned image was turned to read upright (upright_turn);
+    # width, height, rules and words are those of the turned page
 
 
 class OcrText:
@@ -593,14 +595,15 @@ class Reading:
 
 class OcrRereader:
     """Constrained re-reads of single cells of OCR pages, after the grids are built: the page is
-    rendered again (same renderer, same dpi), turned back by the skew found when it was read
-    (PageGrid.ocr_skew), and the cell is cut out by its bbox in points. One page image is kept
+    rendered again (same renderer, same dpi), turned as it was read (PageGrid.ocr_turn) and back
+    by the skew found then (PageGrid.ocr_skew), and the cell is cut out by its bbox in points. One page image is kept
     (re-reads come page by page). For the stage that repairs numbering (pipeline.numbering_repair)."""
 
     def __init__(self, pdf, grids: list[PageGrid], settings):
         self.pdf = pdf  # pypdfium2.PdfDocument (the run's OpenedPdf.pdf)
         self.settings = settings
         self.skew = {g.page_no: g.ocr_skew for g in grids if g.source == PageRoute.OCR and g.ocr_skew is not None}
+        self.turn = {g.page_no: g.ocr_turn for g in grids if g.source == PageRoute.OCR}
         self._page: tuple[int, np.ndarray, float] | None = None
         self.calls = 0  # tesseract runs made, for the benchmark and the report
 
@@ -612,7 +615,9 @@ class OcrRereader:
             page = self.pdf[page_no - 1]
             try:
                 gray = ocr_image.page_to_gray(page, self.settings.ocr_dpi, self.settings.max_render_pixels)
-                width = page.get_width()
+                quarter_turns = self.turn.get(page_no, 0) // 90
+                gray = np.ascontiguousarray(np.rot90(gray, quarter_turns))  # as it was read (upright_turn)
+                width = page.get_height() if quarter_turns % 2 else page.get_width()
             finally:
                 page.close()
             self._page = (page_no, ocr_image.rotate_gray(gray, -self.skew[page_no]), width)
@@ -668,8 +673,17 @@ def _is_dust(word: Word, typical_height: float) -> bool:
 
 
 def gray_to_ocr_page(gray: np.ndarray, page_no: int, width: float, height: float, dpi: float, settings) -> OcrPage:
-    """Everything OCR does to one rendered page: deskew, rules, cells, Tesseract, words in points."""
+    """Everything OCR does to one rendered page: deskew, rules, cells, Tesseract, words in points.
+    A page scanned sideways or upside down (its cells read as noise) is read again turned upright
+    (upright_turn). (The one function that runs Tesseract on a page: pipeline.ocr_cache wraps it.)"""
+    return _read_page(gray, page_no, width, height, dpi, settings, None)
+
+
+def _read_page(gray: np.ndarray, page_no: int, width: float, height: float, dpi: float, settings,
+               turn: int | None) -> OcrPage:
+    """gray_to_ocr_page; `turn` is set on the second reading of a turned page (degrees counter-clockwise)."""
     started = time.perf_counter()
+    scanned = gray
     skew = ocr_image.ink_to_skew(ocr_image.gray_to_ink(gray, dpi), dpi)
     gray = ocr_image.rotate_gray(gray, -skew)
     ink = ocr_image.gray_to_ink(gray, dpi)
@@ -679,13 +693,18 @@ def gray_to_ocr_page(gray: np.ndarray, page_no: int, width: float, height: float
     boxes = _cell_boxes(rules, settings)
     words: list[OcrWord] = []
     clean = ocr_image.normalize_for_ocr(gray, h_mask, v_mask, dpi)
-    text = read_page_text(clean, page_no, boxes, dpi, settings.ocr_lang)
     if boxes:
         crops = _crop_cells(clean, boxes, dpi)
         short = [c for c in crops if _is_short(c, dpi)]
         # One Vietnamese read of all crops (long and short stacked together: one Tesseract process
         # less a page); the short ones are read by the English model too (read_short_crops).
         first = read_crops(crops, dpi, settings.ocr_lang, 0)
+        if turn is None and (quarter_turns := upright_turn(first, crops, dpi, settings.ocr_lang)):
+            size = (height, width) if quarter_turns % 2 else (width, height)
+            page = _read_page(np.ascontiguousarray(np.rot90(scanned, quarter_turns)), page_no, *size, dpi,
+                              settings, 90 * quarter_turns)
+            page.seconds = time.perf_counter() - started
+            return page
         is_short = {id(c) for c in short}
         read = [(w, c) for w, c in first if id(c) not in is_short]
         read += read_short_crops(short, dpi, settings.ocr_lang, [(w, c) for w, c in first if id(c) in is_short])
@@ -698,12 +717,46 @@ def gray_to_ocr_page(gray: np.ndarray, page_no: int, width: float, height: float
                 continue
             words.append(OcrWord(w.left * k, w.top * k, (w.left + w.width) * k, (w.top + w.height) * k,
                                  w.text, w.conf, w.line, doubts.get(i)))
+    text = read_page_text(clean, page_no, boxes, dpi, settings.ocr_lang)
     header_png = None
     if boxes:
         bottom = int((min(b[1] for b in boxes) + HEADER_ZONE_PT) * dpi / 72)
         ok, buf = cv2.imencode(".png", clean[:bottom])
         header_png = buf.tobytes() if ok else None
-    return OcrPage(page_no, width, height, skew, rules, words, time.perf_counter() - started, header_png, dpi, text)
+    return OcrPage(page_no, width, height, skew, rules, words, time.perf_counter() - started, header_png, dpi, text,
+                   turn or 0)
+
+
+ORIENTATION_CHECK_CONF = 60.0  # median word confidence of a page under which it may be turned…
+ORIENTATION_MIN_GAIN = 20.0  # …and by how much a turned sample must read better to be turned
+ORIENTATION_SAMPLE = 8  # the largest cell crops, read in each other orientation
+
+
+def _letter_confs(words) -> list[float]:
+    return [w.conf for w in words if sum(ch.isalpha() for ch in w.text) >= 2]
+
+
+def upright_turn(read: list[tuple[Word, _Crop]], crops: list[_Crop], dpi: float, lang: str) -> int:
+    """Quarter turns (counter-clockwise, as numpy's rot90) that make a page's text upright: 0 unless
+    its cells read as noise. A landscape appendix page is often scanned sideways onto a portrait page
+    with no /Rotate, or a page fed upside down; its grid is still found (a turned grid is a grid), but
+    Tesseract reads the cells at a median confidence of 30-45 against about 95 upright (the bundled
+    scan's page 4). Then the largest cells are read turned each other way, stacked, one Tesseract call
+    a way; the best way is taken when it reads clearly better. An upright page costs nothing here."""
+    confs = _letter_confs(w for w, _ in read)
+    if len(confs) < 10 or float(np.median(confs)) >= ORIENTATION_CHECK_CONF:
+        return 0
+    sample = sorted(crops, key=lambda c: c.image.size, reverse=True)[:ORIENTATION_SAMPLE]
+    ids = {id(c) for c in sample}
+    now = _letter_confs(w for w, c in read if id(c) in ids)
+    best_k, best = 0, float(np.median(now)) if now else 0.0
+    floor = best + ORIENTATION_MIN_GAIN
+    for k in (1, 2, 3):
+        turned = [replace(c, image=np.ascontiguousarray(np.rot90(c.image, k))) for c in sample]
+        got = _letter_confs(w for w, _ in read_crops(turned, dpi, lang, 9))
+        if len(got) >= 5 and float(np.median(got)) > best:
+            best_k, best = k, float(np.median(got))
+    return best_k if best >= floor else 0
 
 
 def read_page_text(clean: np.ndarray, page_no: int, boxes: list[Box], dpi: float, lang: str) -> OcrPageText:
@@ -790,7 +843,7 @@ def ocr_page_to_grids(page: OcrPage, settings) -> tuple[list[PageGrid], OcrText]
         return replace(cell, ocr_raw=got.raw, ocr_conf=got.conf, ocr_min_conf=got.min_conf,
                        ocr_doubts=got.doubts) if got else cell
 
-    return [fix_header_labels(replace(g, source=PageRoute.OCR, ocr_skew=page.skew,
+    return [fix_header_labels(replace(g, source=PageRoute.OCR, ocr_skew=page.skew, ocr_turn=page.turn,
                                       cells=[keep_reading(c) for c in g.cells]), page, settings)
             for g in grids], source
 
