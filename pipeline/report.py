@@ -259,22 +259,40 @@ def _repair_box(row: dict, kind: str, used: str, repairs: list[dict]) -> tuple[i
     return (found[0]["page"], tuple(found[0]["bbox"])) if found else None
 
 
-def _fallback_box(row: dict, cells_by_page: dict[int, list[dict]]) -> tuple[int, tuple[float, ...], str] | None:
-    """A recorded OCR cell whose text is part of the row's text (activity first): the row as printed, when no
-    cell behind its reasons is known."""
-    for col, name in (("activity_text", "activity"), ("output_text", "output"), ("deadline_text", "deadline"),
-                      ("lead_text", "lead")):
-        text = _norm(row.get(col))
-        pages = row.get(col.replace("_text", "_pages")) or [row.get("page_start")]
+FALLBACK_FIELDS = ("activity", "output", "deadline", "lead", "partners")
+
+
+def _fallback_boxes(row: dict, reason: str, cells_by_page: dict[int, list[dict]]
+                    ) -> list[tuple[int, tuple[float, ...], str]]:
+    """Recorded OCR cells of the row itself, when no cell behind its reasons is known: the row is found by
+    its activity cell (the longest recorded text that is part of activity_text), then the cells of the
+    fields its reasons name (e.g. "low_confidence: deadline") that lie beside it and hold part of that
+    field's text. Only the activity cell when no named cell is found."""
+    def found(name: str, beside: tuple[float, float] | None = None) -> tuple[int, tuple[float, ...]] | None:
+        text = _norm(row.get(f"{name}_text"))
         best = None
-        for p in pages:
+        for p in row.get(f"{name}_pages") or [row.get("page_start")]:
             for c in cells_by_page.get(p, []):
                 t = _norm(c.get("text"))
-                if len(t) >= MIN_FALLBACK_TEXT and t in text and (best is None or len(t) > best[0]):
+                if not t or t not in text or (beside is None and len(t) < MIN_FALLBACK_TEXT):
+                    continue
+                if beside is not None and (c["bottom"] <= beside[0] or c["top"] >= beside[1]):
+                    continue
+                if best is None or len(t) > best[0]:
                     best = (len(t), p, (c["x0"], c["top"], c["x1"], c["bottom"]))
-        if best is not None:
-            return best[1], best[2], name
-    return None
+        return None if best is None else (best[1], best[2])
+
+    anchor = found("activity")
+    if anchor is None:
+        return []
+    words = set(re.split(r"[^a-z]+", reason))  # "doubtful_deadline: …", "low_confidence: lead, deadline under 70"
+    named = [n for n in FALLBACK_FIELDS if n != "activity" and n in words]
+    out = []
+    for name in named:
+        got = found(name, (anchor[1][1], anchor[1][3]))
+        if got is not None and got[0] == anchor[0]:
+            out.append((got[0], got[1], name))
+    return out or [(anchor[0], anchor[1], "activity")]
 
 
 def review_images(row: dict, repairs: list[dict], cells_by_page: dict[int, list[dict]],
@@ -291,17 +309,16 @@ def review_images(row: dict, repairs: list[dict], cells_by_page: dict[int, list[
             out.append((found[0], found[1], "stt"))
     pages = set(src.get("activity_pages") or []) | {src.get("page_start") or row.get("page")}
     if not out and pages & ocr_pages:
-        fb = _fallback_box(src, cells_by_page)
-        if fb is not None:
-            out.append(fb)
+        out += _fallback_boxes(src, row.get("reason") or "", cells_by_page)
     once: dict = {}
     for b in out:  # each cell once, with its first label
         once.setdefault((b[0], b[1]), b)
     return list(once.values())
 
 
-def _image_uri(page, dpi: int, max_pixels: int) -> tuple[str, tuple[int, int]]:
-    """The page as a grey image: lossless WebP (a text page packs to ~25 KB at 100 dpi), PNG without WebP support.
+def _image_uri(page, dpi: int, max_pixels: int, scanned: bool = False) -> tuple[str, tuple[int, int]]:
+    """The page as a grey image: lossless WebP (a text page packs to ~25 KB at 100 dpi), PNG without WebP support
+    or for a scanned page (its noise packs no smaller in WebP, which takes 5 times as long: 0.3 s a page).
     Rendered with the read stage's pixel cap, so a huge page costs no more here than in the extraction."""
     from PIL import Image, features
 
@@ -309,18 +326,19 @@ def _image_uri(page, dpi: int, max_pixels: int) -> tuple[str, tuple[int, int]]:
 
     image = Image.fromarray(page_to_gray_limited(page, dpi, max_pixels)[0], mode="L")
     buf = io.BytesIO()
-    if features.check("webp"):
+    if features.check("webp") and not scanned:
         image.save(buf, format="WEBP", lossless=True, method=4)
         mime = "image/webp"
     else:
-        image.save(buf, format="PNG", optimize=True)
+        image.save(buf, format="PNG", optimize=not scanned)
         mime = "image/png"
     return f"data:{mime};base64," + base64.b64encode(buf.getvalue()).decode("ascii"), image.size
 
 
 def load_pages(pdf_path: Path, pages: list[int], settings, dpi: int,
                crops: dict[int, list[tuple[float, ...]]] | None = None, cache: Path | None = None,
-               ocr_cells: list[dict] | None = None) -> tuple[dict[int, PageView], list[str]]:
+               ocr_cells: list[dict] | None = None, scanned: set[int] | frozenset[int] = frozenset()
+               ) -> tuple[dict[int, PageView], list[str]]:
     """Render the given pages (and the cell images `crops` asks for) and re-run read + locate; problems are
     returned as notes, not raised.
 
@@ -342,7 +360,8 @@ def load_pages(pdf_path: Path, pages: list[int], settings, dpi: int,
             page = load_page(doc, n - 1)
             try:
                 w, h = page.get_size()
-                uri, px = _image_uri(page, dpi, settings.read.max_render_pixels) if n in pages else ("", (0, 0))
+                uri, px = (_image_uri(page, dpi, settings.read.max_render_pixels, n in scanned) if n in pages
+                           else ("", (0, 0)))
                 cells = _cell_crops(page, (crops or {}).get(n, []), settings.read.max_render_pixels)
             finally:
                 page.close()
@@ -510,7 +529,7 @@ def flagged_rows(inputs: ReportInputs, match) -> list[dict]:
                     page = r.get("page_start") or r.get("page") or 0
                     where = _key(r) if "activity_seq" in r else (r.get("path") or r.get("stt_text") or r.get("seq") or "")
                     out.append({"table": name, "column": col, "page": page, "where": where, "reason": _reason(r, col),
-                                "cells": r.get("review_cells") or [], "source": r,
+                                "cells": r.get("review_cells") or [], "source": r, "images": [],
                                 "text": r.get("activity_text") or r.get("task_text") or r.get("title") or r.get("text")})
     return sorted(out, key=lambda r: (r["page"], r["table"], str(r["where"])))
 
@@ -601,7 +620,8 @@ def build_report(folder: str | Path, pdf: str | Path | None = None, params: str 
             wanted.setdefault(rep["page"], []).append(tuple(rep["bbox"]))
     views, page_notes = load_pages(pdf_path, pages, settings, dpi, crops={p: list(dict.fromkeys(b))
                                                                             for p, b in wanted.items()},
-                                   cache=Path(folder).resolve().parent / CACHE_DIR / "ocr", ocr_cells=ocr_cells)
+                                   cache=Path(folder).resolve().parent / CACHE_DIR / "ocr", ocr_cells=ocr_cells,
+                                   scanned=set(doc.get("ocr_pages") or []))
     notes += page_notes
 
     def image(page: int, box: tuple[float, ...], label: str) -> dict | None:
