@@ -22,6 +22,8 @@
     prune     OUT/<doc>/ whose recorded source PDF lay in one of the input folders and is gone
               (`batch.prune`, `--prune/--no-prune`; one line per removal; never on an empty input)
     dataset   OUT/dataset/ rebuilt from the per-document folders (pipeline/dataset.py)
+    cache     OUT/.cache/ocr keeps only the readings the extracts under OUT were made from
+              (`batch.prune_cache`, `--prune-cache/--no-prune-cache`; pipeline/ocr_cache.prune_cache)
 
 A worker is a fork of a process that has already imported the pipeline, so starting one costs
 milliseconds, and a killed worker takes nothing else down.

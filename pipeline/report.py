@@ -14,8 +14,12 @@ The PDF is the one the extraction read: --pdf, else the path recorded in documen
 batch's OUT/runs.parquet, else data/raw/<file_name> under the current folder. The report is written
 outside the extract's folder (which DVC tracks): by default OUT/../reports/<stem>.html.
 The grid is recomputed by re-running the read and locate stages with the settings the extraction
-recorded (document.parquet `settings_json`), or with --params when given. HTML comes from the Jinja2
-templates in pipeline/templates/ with autoescaping on.
+recorded (document.parquet `settings_json`), or with --params when given. No OCR is run: scanned pages
+come from the extraction's OCR cache (OUT/.cache/ocr, read offline: pipeline/ocr_cache.py), and when
+it no longer holds a page, their grid is drawn from ocr_cells.parquet. The cell images beside a flagged
+row are cut from a 200-dpi render of the page: its review_cells, the Stt cell of each repaired numeral
+it names (numbering_repairs.bbox), else, on a scanned page, its own cells found in ocr_cells.parquet.
+HTML comes from the Jinja2 templates in pipeline/templates/ with autoescaping on.
 """
 from __future__ import annotations
 
