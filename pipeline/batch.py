@@ -597,14 +597,14 @@ def prune(out: Path, input_dirs: list[Path], keep: set[str]) -> list[str]:
     return removed
 
 
-def prune_ocr_cache(out: Path):
+def prune_ocr_cache(out: Path, since: float | None = None):
     """OUT/.cache/ocr keeps only the readings the extracts now under OUT were made from (pipeline/ocr_cache.py)."""
     from pipeline.folders import is_ours
     from pipeline.ocr_cache import prune_cache
 
     docs = {d.name for d in out.iterdir() if not d.name.startswith(".") and d.name != DATASET_DIR
             and is_ours(d, "document")}
-    res = prune_cache(out / CACHE_DIR / "ocr", docs)
+    res = prune_cache(out / CACHE_DIR / "ocr", docs, since)
     if res.skipped and res.skipped != "no cache folder":
         log.info("OCR cache not pruned: %s", res.skipped)
     elif res.removed:
@@ -637,6 +637,7 @@ def run_batch(inputs: list[str | Path], out: str | Path, settings: Settings, *, 
     scheduler = b.scheduler if scheduler is None else scheduler
     do_prune = b.prune if prune_outputs is None else prune_outputs
     limits = Limits.of(b)
+    started = time.time()
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise NotOurs(f"{out} is not a folder")
@@ -743,7 +744,7 @@ def run_batch(inputs: list[str | Path], out: str | Path, settings: Settings, *, 
             except NotOurs as e:
                 log.warning("dataset not rebuilt: %s", e)
         if b.prune_cache if prune_cache is None else prune_cache:
-            prune_ocr_cache(out)
+            prune_ocr_cache(out, since=started - 2.0)  # mtime granularity: 1-2 s on some file systems
     except OSError as e:
         if e.errno in DISK_ERRNOS:
             raise OutputUnwritable(f"cannot write {out}: {e.strerror or e}") from None

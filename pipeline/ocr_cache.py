@@ -128,6 +128,12 @@ def _umask() -> int:
     return mask
 
 
+def _touch(path: Path) -> None:
+    """A hit marks the entry as used by this run (its mtime), for prune_cache(since=…)."""
+    with contextlib.suppress(OSError):
+        os.utime(path)
+
+
 def _write_atomic(path: Path, data) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=path.parent)
@@ -168,6 +174,7 @@ class OcrCache:
                     page = entry_to_page(json.loads(path.read_text(encoding="utf-8")), page_no, width, height)
                     self.hits += 1
                     self.used.add(key)
+                    _touch(path)
                     self._report(page_no, True)
                     return page
                 except (OSError, ValueError, KeyError, TypeError, AttributeError, ImportError):
@@ -199,6 +206,7 @@ class OcrCache:
                     raise ValueError("another cache format")
                 fixed = _decode(data["grid"])
                 self.used.add(key)
+                _touch(path)
                 return fixed
             except (OSError, ValueError, KeyError, TypeError, AttributeError, ImportError):
                 pass
@@ -279,9 +287,11 @@ def _regular(p: Path) -> bool:
     return not p.is_symlink() and p.is_file()
 
 
-def prune_cache(folder: Path, documents: set[str]) -> PruneResult:
+def prune_cache(folder: Path, documents: set[str], since: float | None = None) -> PruneResult:
     """Remove the entries no document in `documents` (the extracts now under OUT) was made from, the use
-    lists of documents no longer there, and temporaries of killed writers. Only files this tool writes are
+    lists of documents no longer there, and temporaries of killed writers. `since`: entries read or written
+    from then on (the run that prunes, by mtime) are kept too, so the pages a document that failed or timed
+    out has already read are not read again. Only files this tool writes are
     touched (by their names: <sha256>.json, used/<doc>.json, .<x>.tmp), never a symlink, nothing in a
     sub-folder other than used/, nothing outside `folder`. When a document's use list is missing (an extract
     by an older version, a worker killed after writing), nothing is pruned: what it needs is not known."""
@@ -310,7 +320,11 @@ def prune_cache(folder: Path, documents: set[str]) -> PruneResult:
     for p in sorted(folder.iterdir()):
         name = p.name
         if ENTRY.fullmatch(name) and _regular(p):
-            if name[:-5] in keep:
+            try:
+                recent = since is not None and p.stat().st_mtime >= since
+            except OSError:
+                continue
+            if name[:-5] in keep or recent:
                 res.kept += 1
                 continue
             gone = p

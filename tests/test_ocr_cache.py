@@ -204,3 +204,26 @@ def test_batch_keeps_only_the_readings_of_the_latest_run(tmp_path):
     run(ocr_line_scale=42.0)
     assert not (second & {p.name for p in folder.glob("*.json")})
     assert user.read_text(encoding="utf-8") == "keep me"
+
+
+def test_readings_of_this_run_are_kept_even_without_an_extract(tmp_path):
+    """A document that timed out has no extract, but the pages it read this run are kept for the next."""
+    import time
+
+    out = tmp_path / "out"
+    folder = out / ".cache" / "ocr"
+    old, new = _entry(folder, "7" * 64), _entry(folder, "8" * 64)
+    long_ago = time.time() - 3600
+    os.utime(old, (long_ago, long_ago))
+    started = time.time() - 60
+    res = oc.prune_cache(folder, set(), since=started)
+    assert (res.removed, res.kept) == (1, 1) and new.is_file() and not old.exists()
+
+    # a hit marks its entry as used by this run
+    os.utime(new, (long_ago, long_ago))
+    cache = oc.OcrCache(folder)
+    key = cache.key(_gray(), 300, READ)
+    (folder / f"{key}.json").write_text(json.dumps(oc.page_to_entry(_page())), encoding="utf-8")
+    os.utime(folder / f"{key}.json", (long_ago, long_ago))
+    cache.wrap(lambda *a: pytest.fail("read although cached"))(_gray(), 3, 842.0, 595.0, 300, READ)
+    assert (folder / f"{key}.json").stat().st_mtime >= started
