@@ -602,8 +602,8 @@ def prune_ocr_cache(out: Path, since: float | None = None):
     from pipeline.folders import is_ours
     from pipeline.ocr_cache import prune_cache
 
-    docs = {d.name for d in out.iterdir() if not d.name.startswith(".") and d.name != DATASET_DIR
-            and is_ours(d, "document")}
+    docs: dict[str, Path | None] = {d.name: d for d in out.iterdir() if not d.name.startswith(".")
+                                    and d.name != DATASET_DIR and is_ours(d, "document")}
     res = prune_cache(out / CACHE_DIR / "ocr", docs, since)
     if res.skipped and res.skipped != "no cache folder":
         log.info("OCR cache not pruned: %s", res.skipped)

@@ -244,8 +244,12 @@ class OcrCache:
             log.debug("OCR cache not written (%s)", e)
 
     def record_use(self, doc_id: str) -> None:
-        """used/<doc_id>.json: the keys of this extraction (replacing the document's earlier list)."""
+        """used/<doc_id>.json: the keys of this extraction (replacing the document's earlier list). A document
+        that used none writes its (empty) list only where a cache folder exists: a batch of born-digital
+        files leaves no OUT/.cache behind."""
         if self.folder is None or not USED_ENTRY.fullmatch(f"{doc_id}.json") or doc_id.startswith("."):
+            return
+        if not self.used and not self.folder.is_dir():
             return
         try:
             _write_atomic(self.folder / USED_DIR / f"{doc_id}.json",
@@ -287,14 +291,28 @@ def _regular(p: Path) -> bool:
     return not p.is_symlink() and p.is_file()
 
 
-def prune_cache(folder: Path, documents: set[str], since: float | None = None) -> PruneResult:
+def _reads_no_ocr(extract: Path | None) -> bool:
+    """An extract whose document.parquet lists no page read by OCR needs no cache entry."""
+    if extract is None:
+        return False
+    try:
+        import pyarrow.parquet as pq
+
+        return not pq.read_table(extract / "document.parquet", columns=["ocr_pages"])["ocr_pages"][0].as_py()
+    except Exception:  # unreadable or another layout: what it needs is not known
+        return False
+
+
+def prune_cache(folder: Path, documents: set[str] | dict[str, Path | None], since: float | None = None) -> PruneResult:
     """Remove the entries no document in `documents` (the extracts now under OUT) was made from, the use
     lists of documents no longer there, and temporaries of killed writers. `since`: entries read or written
     from then on (the run that prunes, by mtime) are kept too, so the pages a document that failed or timed
     out has already read are not read again. Only files this tool writes are
     touched (by their names: <sha256>.json, used/<doc>.json, .<x>.tmp), never a symlink, nothing in a
     sub-folder other than used/, nothing outside `folder`. When a document's use list is missing (an extract
-    by an older version, a worker killed after writing), nothing is pruned: what it needs is not known."""
+    by an older version, a worker killed after writing), nothing is pruned: what it needs is not known,
+    unless `documents` maps it to its folder and that extract read no page by OCR."""
+    extracts = documents if isinstance(documents, dict) else dict.fromkeys(documents)
     res = PruneResult()
     if folder.is_symlink() or not folder.is_dir():
         res.skipped = "no cache folder"
@@ -302,7 +320,7 @@ def prune_cache(folder: Path, documents: set[str], since: float | None = None) -
     used_dir = folder / USED_DIR
     keep: set[str] = set()
     missing = []
-    for doc in sorted(documents):
+    for doc in sorted(extracts):
         p = used_dir / f"{doc}.json"
         try:
             if used_dir.is_symlink() or not _regular(p):
@@ -312,7 +330,8 @@ def prune_cache(folder: Path, documents: set[str], since: float | None = None) -
                 raise ValueError("another format")
             keep.update(k for k in data["keys"] if isinstance(k, str))
         except (OSError, ValueError, KeyError, TypeError):
-            missing.append(doc)
+            if not _reads_no_ocr(extracts[doc]):
+                missing.append(doc)
     if missing:
         res.skipped = (f"no record of the OCR pages used by {len(missing)} extract(s) ({', '.join(missing[:3])}"
                        f"{', …' if len(missing) > 3 else ''}): the cache is kept whole")
@@ -340,7 +359,7 @@ def prune_cache(folder: Path, documents: set[str], since: float | None = None) -
     if used_dir.is_dir() and not used_dir.is_symlink():
         for p in sorted(used_dir.iterdir()):
             stale = (not p.name.startswith(".") and USED_ENTRY.fullmatch(p.name) is not None
-                     and p.name[:-5] not in documents)
+                     and p.name[:-5] not in extracts)
             if (stale or TMP_ENTRY.fullmatch(p.name)) and _regular(p):
                 with contextlib.suppress(OSError):
                     p.unlink()

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import yaml
@@ -148,6 +149,19 @@ def test_an_extract_without_a_record_of_its_readings_keeps_the_cache_whole(tmp_p
     res = oc.prune_cache(folder, {"plan", "older-extract"})
     assert res.removed == 0 and "older-extract" in (res.skipped or "")
     assert all(p.is_file() for p in entries)
+
+    # an extract that read no page by OCR needs no record: "2" is pruned
+    born = out / "born-digital"
+    with atomic_folder(born, kind="document") as tmp:
+        pq.write_table(pa.table({"ocr_pages": pa.array([[]], pa.list_(pa.int32()))}), tmp / "document.parquet")
+    res = oc.prune_cache(folder, {"plan": out / "plan", "born-digital": born})
+    assert (res.removed, res.skipped) == (1, None) and entries[0].is_file() and not entries[1].exists()
+
+
+def test_a_batch_of_born_digital_files_leaves_no_cache_folder(tmp_path):
+    with oc.ocr_cache(tmp_path / ".cache" / "ocr", doc_id="plan"):
+        pass
+    assert not (tmp_path / ".cache").exists()
 
 
 def test_a_symlinked_cache_folder_is_not_pruned(tmp_path):
