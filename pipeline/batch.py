@@ -602,12 +602,10 @@ def prune_ocr_cache(out: Path, since: float | None = None):
     from pipeline.folders import is_ours
     from pipeline.ocr_cache import prune_cache
 
-    docs: dict[str, Path | None] = {d.name: d for d in out.iterdir() if not d.name.startswith(".")
-                                    and d.name != DATASET_DIR and is_ours(d, "document")}
+    docs = {d.name for d in out.iterdir() if not d.name.startswith(".") and d.name != DATASET_DIR
+            and is_ours(d, "document")}
     res = prune_cache(out / CACHE_DIR / "ocr", docs, since)
-    if res.skipped and res.skipped != "no cache folder":
-        log.info("OCR cache not pruned: %s", res.skipped)
-    elif res.removed:
+    if res.removed:
         log.info("OCR cache: removed %d page reading(s) no extract uses (%.1f MB), %d kept",
                  res.removed, res.freed_bytes / 1e6, res.kept)
     return res

@@ -244,16 +244,19 @@ class OcrCache:
             log.debug("OCR cache not written (%s)", e)
 
     def record_use(self, doc_id: str) -> None:
-        """used/<doc_id>.json: the keys of this extraction (replacing the document's earlier list). A document
-        that used none writes its (empty) list only where a cache folder exists: a batch of born-digital
-        files leaves no OUT/.cache behind."""
+        """used/<doc_id>.json: the keys of this extraction, replacing the document's earlier list; none when
+        it used no key (so a batch of born-digital files leaves no OUT/.cache, and which lists exist does
+        not depend on which worker finished first: DVC hashes OUT)."""
         if self.folder is None or not USED_ENTRY.fullmatch(f"{doc_id}.json") or doc_id.startswith("."):
             return
-        if not self.used and not self.folder.is_dir():
+        path = self.folder / USED_DIR / f"{doc_id}.json"
+        if not self.used:
+            with contextlib.suppress(OSError):
+                if _regular(path):
+                    path.unlink()
             return
         try:
-            _write_atomic(self.folder / USED_DIR / f"{doc_id}.json",
-                          {"format": FORMAT, "doc_id": doc_id, "keys": sorted(self.used)})
+            _write_atomic(path, {"format": FORMAT, "doc_id": doc_id, "keys": sorted(self.used)})
         except OSError as e:
             log.debug("OCR cache use not recorded (%s)", e)
 
@@ -291,51 +294,33 @@ def _regular(p: Path) -> bool:
     return not p.is_symlink() and p.is_file()
 
 
-def _reads_no_ocr(extract: Path | None) -> bool:
-    """An extract whose document.parquet lists no page read by OCR needs no cache entry."""
-    if extract is None:
-        return False
-    try:
-        import pyarrow.parquet as pq
-
-        return not pq.read_table(extract / "document.parquet", columns=["ocr_pages"])["ocr_pages"][0].as_py()
-    except Exception:  # unreadable or another layout: what it needs is not known
-        return False
-
-
-def prune_cache(folder: Path, documents: set[str] | dict[str, Path | None], since: float | None = None) -> PruneResult:
+def prune_cache(folder: Path, documents: set[str], since: float | None = None) -> PruneResult:
     """Remove the entries no document in `documents` (the extracts now under OUT) was made from, the use
     lists of documents no longer there, and temporaries of killed writers. `since`: entries read or written
     from then on (the run that prunes, by mtime) are kept too, so the pages a document that failed or timed
-    out has already read are not read again. Only files this tool writes are
-    touched (by their names: <sha256>.json, used/<doc>.json, .<x>.tmp), never a symlink, nothing in a
-    sub-folder other than used/, nothing outside `folder`. When a document's use list is missing (an extract
-    by an older version, a worker killed after writing), nothing is pruned: what it needs is not known,
-    unless `documents` maps it to its folder and that extract read no page by OCR."""
-    extracts = documents if isinstance(documents, dict) else dict.fromkeys(documents)
+    out has already read are not read again. Only files this tool writes are touched (by their names:
+    <sha256>.json, used/<doc>.json, .<x>.tmp), never a symlink, nothing in a sub-folder other than used/,
+    nothing outside `folder`.
+
+    An extract without a use list needs nothing: it read no page through the cache (a list is written
+    whenever one did), or it was made before use lists, whose entries are of an older FORMAT that this
+    version never reads (the format is part of every key)."""
     res = PruneResult()
     if folder.is_symlink() or not folder.is_dir():
         res.skipped = "no cache folder"
         return res
     used_dir = folder / USED_DIR
     keep: set[str] = set()
-    missing = []
-    for doc in sorted(extracts):
+    for doc in sorted(documents):
         p = used_dir / f"{doc}.json"
         try:
             if used_dir.is_symlink() or not _regular(p):
-                raise FileNotFoundError(p)
+                continue
             data = json.loads(p.read_text(encoding="utf-8"))
-            if data.get("format") != FORMAT:
-                raise ValueError("another format")
-            keep.update(k for k in data["keys"] if isinstance(k, str))
+            if data.get("format") == FORMAT:
+                keep.update(k for k in data["keys"] if isinstance(k, str))
         except (OSError, ValueError, KeyError, TypeError):
-            if not _reads_no_ocr(extracts[doc]):
-                missing.append(doc)
-    if missing:
-        res.skipped = (f"no record of the OCR pages used by {len(missing)} extract(s) ({', '.join(missing[:3])}"
-                       f"{', …' if len(missing) > 3 else ''}): the cache is kept whole")
-        return res
+            continue  # a damaged list: that document's readings are read again if ever needed
     for p in sorted(folder.iterdir()):
         name = p.name
         if ENTRY.fullmatch(name) and _regular(p):
@@ -359,7 +344,7 @@ def prune_cache(folder: Path, documents: set[str] | dict[str, Path | None], sinc
     if used_dir.is_dir() and not used_dir.is_symlink():
         for p in sorted(used_dir.iterdir()):
             stale = (not p.name.startswith(".") and USED_ENTRY.fullmatch(p.name) is not None
-                     and p.name[:-5] not in extracts)
+                     and p.name[:-5] not in documents)
             if (stale or TMP_ENTRY.fullmatch(p.name)) and _regular(p):
                 with contextlib.suppress(OSError):
                     p.unlink()

@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import yaml
@@ -139,23 +138,22 @@ def test_prune_removes_only_unused_readings_the_cache_wrote(tmp_path):
     assert sorted(p.name for p in (folder / oc.USED_DIR).iterdir()) == ["plan.json"]
 
 
-def test_an_extract_without_a_record_of_its_readings_keeps_the_cache_whole(tmp_path):
+def test_an_extract_without_a_use_list_needs_nothing_and_lists_follow_the_last_extraction(tmp_path):
+    """No list: the extract read no page through the cache (or is older than lists, and its entries are of a
+    format this version never reads). A re-extraction that used no key drops the document's old list."""
     out = tmp_path / "out"
     folder = out / ".cache" / "ocr"
     entries = [_entry(folder, k) for k in ("1" * 64, "2" * 64)]
     _document(out, "plan")
-    _document(out, "older-extract")  # made before use lists existed
+    _document(out, "born-digital")
     _used(folder, "plan", ["1" * 64])
-    res = oc.prune_cache(folder, {"plan", "older-extract"})
-    assert res.removed == 0 and "older-extract" in (res.skipped or "")
-    assert all(p.is_file() for p in entries)
+    res = oc.prune_cache(folder, {"plan", "born-digital"})
+    assert (res.removed, res.kept) == (1, 1) and entries[0].is_file() and not entries[1].exists()
 
-    # an extract that read no page by OCR needs no record: "2" is pruned
-    born = out / "born-digital"
-    with atomic_folder(born, kind="document") as tmp:
-        pq.write_table(pa.table({"ocr_pages": pa.array([[]], pa.list_(pa.int32()))}), tmp / "document.parquet")
-    res = oc.prune_cache(folder, {"plan": out / "plan", "born-digital": born})
-    assert (res.removed, res.skipped) == (1, None) and entries[0].is_file() and not entries[1].exists()
+    with oc.ocr_cache(folder, doc_id="plan"):
+        pass  # extracted again, now without OCR (e.g. read.ocr: off on a born-digital copy)
+    assert not (folder / oc.USED_DIR / "plan.json").exists()
+    assert oc.prune_cache(folder, {"plan", "born-digital"}).removed == 1 and not entries[0].exists()
 
 
 def test_a_batch_of_born_digital_files_leaves_no_cache_folder(tmp_path):
