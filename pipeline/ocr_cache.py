@@ -50,6 +50,18 @@ SKIPPED_FIELDS = {"seconds"}  # not stored: the same page gives the same bytes
 ALLOWED_MODULES = ("core.", "extractors.")
 
 
+CACHE_ATTR = "_vnplan_ocr_cache"  # set on a page record read through the cache: (its key, its header re-readings)
+
+
+def _mark(page, key: str, fixes: list[str]) -> bool:
+    """Remember on the page record which entry it is; False when the record takes no attribute (slots)."""
+    try:
+        setattr(page, CACHE_ATTR, (key, fixes))
+        return True
+    except (AttributeError, TypeError):
+        return False
+
+
 class CacheMiss(LookupError):
     """An offline cache was asked for a page it does not hold."""
 
@@ -171,9 +183,14 @@ class OcrCache:
             path = self.folder / f"{key}.json" if self.folder is not None else None
             if path is not None:
                 try:
-                    page = entry_to_page(json.loads(path.read_text(encoding="utf-8")), page_no, width, height)
+                    data = json.loads(path.read_text(encoding="utf-8"))
+                    fixes = [f for f in data.get("header_fixes") or [] if isinstance(f, str)]
+                    if not all(_regular(path.with_name(f"{f}.json")) for f in fixes):
+                        raise ValueError("a header re-reading of the page is missing")
+                    page = entry_to_page(data, page_no, width, height)
+                    _mark(page, key, fixes)
                     self.hits += 1
-                    self.used.add(key)
+                    self.used.update([key, *fixes])
                     _touch(path)
                     self._report(page_no, True)
                     return page
@@ -184,27 +201,26 @@ class OcrCache:
             page = real(gray, page_no, width, height, dpi, settings)
             self.read += 1
             if path is not None:
-                self._store(path, page)
-                self.used.add(key)
+                self._store(path, key, page, settings)
             self._report(page_no, False)
             return page
         return cached
 
     def wrap_header_fix(self, real):
-        """fix_header_labels re-reads header cells with Tesseract: cached too, keyed by the grid it is given,
-        the page's header image and the settings, so a run from the cache runs no Tesseract at all."""
+        """fix_header_labels re-reads header cells with Tesseract: cached too, keyed by the page's reading and
+        the grid it is given, so a run from the cache runs no Tesseract at all."""
         def cached(grid, page, settings, *args, **kw):
-            if page.header_png is None or self.folder is None:
-                if self.offline and page.header_png is not None:
-                    raise CacheMiss(f"page {page.page_no}: no cache folder")
+            origin = getattr(page, CACHE_ATTR, None)
+            if origin is None or self.folder is None:  # a page not read through the cache
                 return real(grid, page, settings, *args, **kw)
-            key = self._header_key(grid, page, settings, args, kw)
+            page_key, fixes = origin
+            key = self._header_key(page_key, grid, settings, args, kw)
             path = self.folder / f"{key}.json"
             try:
                 data = json.loads(path.read_text(encoding="utf-8"))
                 if data.get("format") != FORMAT:
                     raise ValueError("another cache format")
-                fixed = _decode(data["grid"])
+                fixed = dataclasses.replace(_decode(data["grid"]), page_no=grid.page_no)
                 self.used.add(key)
                 _touch(path)
                 return fixed
@@ -212,23 +228,26 @@ class OcrCache:
                 pass
             if self.offline:
                 raise CacheMiss(f"page {page.page_no}: no header re-reading of this grid in {self.folder}")
+            if page.header_png is None:  # a cached page whose reading did not make this grid (should not be)
+                log.warning("page %s: header cells not re-read (the OCR cache lacks them)", page.page_no)
             fixed = real(grid, page, settings, *args, **kw)
             try:
-                _write_atomic(path, {"format": FORMAT, "grid": _encode(fixed)})
+                _write_atomic(path, {"format": FORMAT, "grid": _encode(dataclasses.replace(fixed, page_no=0))})
                 self.used.add(key)
+                fixes.append(key)
             except (OSError, TypeError) as e:
                 log.debug("OCR cache not written (%s)", e)
             return fixed
         return cached
 
-    def _header_key(self, grid, page, settings, args, kw) -> str:
+    def _header_key(self, page_key: str, grid, settings, args, kw) -> str:
         s = settings.model_dump(mode="json") if hasattr(settings, "model_dump") else dict(vars(settings))
         s.pop("ocr_workers", None)
-        h = hashlib.sha256(json.dumps({"v": __version__, "format": FORMAT, "fn": "fix_header_labels", "dpi": page.dpi,
-                                       "settings": s, "args": [list(args), kw], "grid": _encode(grid)},
-                                      sort_keys=True).encode())
-        h.update(page.header_png)
-        return h.hexdigest()
+        # the page number is not part of it: the same image may be another page of another file
+        return hashlib.sha256(json.dumps({"v": __version__, "format": FORMAT, "fn": "fix_header_labels",
+                                          "page": page_key, "settings": s, "args": [list(args), kw],
+                                          "grid": _encode(dataclasses.replace(grid, page_no=0))},
+                                         sort_keys=True).encode()).hexdigest()
 
     def _report(self, page_no: int, hit: bool) -> None:
         if self.on_page is not None:
@@ -237,9 +256,23 @@ class OcrCache:
             except OSError:
                 pass
 
-    def _store(self, path: Path, page) -> None:
+    def _store(self, path: Path, key: str, page, settings) -> None:
+        """The page's entry, without its header image (1-1.5 MB of a 300-dpi scan): the header re-readings
+        that image serves are made now, each cached under its own key, and listed in the entry, so a hit
+        holds everything the read stage asks of the page. Written last: a reader never finds a page
+        without its header re-readings."""
+        fixes: list[str] = []
+        marked = _mark(page, key, fixes)
+        if page.header_png is not None and marked:
+            from extractors import ocr
+
+            ocr.ocr_page_to_grids(page, settings)  # routes each grid through wrap_header_fix
         try:
-            _write_atomic(path, page_to_entry(page))
+            # a record that takes no mark keeps its header image: a hit then re-reads header cells itself
+            entry = page_to_entry(dataclasses.replace(page, header_png=None) if marked else page)
+            entry["header_fixes"] = fixes
+            _write_atomic(path, entry)
+            self.used.update([key, *fixes])
         except (OSError, TypeError) as e:  # a cache that cannot be written only costs time
             log.debug("OCR cache not written (%s)", e)
 
