@@ -266,7 +266,11 @@ class OcrCache:
         if page.header_png is not None and marked:
             from extractors import ocr
 
-            ocr.ocr_page_to_grids(page, settings)  # routes each grid through wrap_header_fix
+            try:
+                ocr.ocr_page_to_grids(page, settings)  # routes each grid through wrap_header_fix
+            except Exception as e:  # the read stage will say what is wrong; the entry keeps the image
+                log.debug("header re-readings not cached (%s)", e)
+                marked, fixes[:] = False, []
         try:
             # a record that takes no mark keeps its header image: a hit then re-reads header cells itself
             entry = page_to_entry(dataclasses.replace(page, header_png=None) if marked else page)
