@@ -22,6 +22,8 @@
     prune     OUT/<doc>/ whose recorded source PDF lay in one of the input folders and is gone
               (`batch.prune`, `--prune/--no-prune`; one line per removal; never on an empty input)
     dataset   OUT/dataset/ rebuilt from the per-document folders (pipeline/dataset.py)
+    cache     OUT/.cache/ocr keeps only the readings the extracts under OUT were made from
+              (`batch.prune_cache`, `--prune-cache/--no-prune-cache`; pipeline/ocr_cache.prune_cache)
 
 A worker is a fork of a process that has already imported the pipeline, so starting one costs
 milliseconds, and a killed worker takes nothing else down.
@@ -318,7 +320,8 @@ def _child(task: Task, out: Path, settings: Settings, limits: Limits, wfd: int) 
         _fault(task.doc_id)
         from pipeline.ocr_cache import ocr_cache
         from pipeline.stages import extract_to_parquet
-        with ocr_cache(out / CACHE_DIR / "ocr", on_page=lambda n, cached: send(page_done=n, cached=cached)) as cache:
+        with ocr_cache(out / CACHE_DIR / "ocr", on_page=lambda n, cached: send(page_done=n, cached=cached),
+                       doc_id=task.doc_id) as cache:
             extraction, _ = extract_to_parquet(task.file, out, settings, doc_id=task.doc_id)
         doc = extraction.tables["document"][0]
         send(status=doc["status"], pages=doc["page_count"], ocr_read=cache.read, ocr_cached=cache.hits)
@@ -594,6 +597,20 @@ def prune(out: Path, input_dirs: list[Path], keep: set[str]) -> list[str]:
     return removed
 
 
+def prune_ocr_cache(out: Path, since: float | None = None):
+    """OUT/.cache/ocr keeps only the readings the extracts now under OUT were made from (pipeline/ocr_cache.py)."""
+    from pipeline.folders import is_ours
+    from pipeline.ocr_cache import prune_cache
+
+    docs = {d.name for d in out.iterdir() if not d.name.startswith(".") and d.name != DATASET_DIR
+            and is_ours(d, "document")}
+    res = prune_cache(out / CACHE_DIR / "ocr", docs, since)
+    if res.removed:
+        log.info("OCR cache: removed %d page reading(s) no extract uses (%.1f MB), %d kept",
+                 res.removed, res.freed_bytes / 1e6, res.kept)
+    return res
+
+
 def _stop_on_sigterm():
     """SIGTERM ends the batch like Ctrl-C: the supervisor's `finally` kills every worker."""
     def handler(signum, frame):
@@ -606,7 +623,8 @@ def _stop_on_sigterm():
 
 def run_batch(inputs: list[str | Path], out: str | Path, settings: Settings, *, workers: int | None = None,
               executor: str | None = None, scheduler: str | None = None, retry_failed: bool = False,
-              progress: bool | None = None, prune_outputs: bool | None = None) -> list[Result]:
+              progress: bool | None = None, prune_outputs: bool | None = None,
+              prune_cache: bool | None = None) -> list[Result]:
     """Plan, run, record, prune, rebuild the dataset. Returns one Result per input PDF.
 
     The caller holds OUT's lock (pipeline.folders.locked). Raises ValueError when the inputs hold no PDF
@@ -617,6 +635,7 @@ def run_batch(inputs: list[str | Path], out: str | Path, settings: Settings, *, 
     scheduler = b.scheduler if scheduler is None else scheduler
     do_prune = b.prune if prune_outputs is None else prune_outputs
     limits = Limits.of(b)
+    started = time.time()
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise NotOurs(f"{out} is not a folder")
@@ -722,6 +741,8 @@ def run_batch(inputs: list[str | Path], out: str | Path, settings: Settings, *, 
                 build_dataset(out, compression=settings.write.compression, duplicates=dups, log=log.warning)
             except NotOurs as e:
                 log.warning("dataset not rebuilt: %s", e)
+        if b.prune_cache if prune_cache is None else prune_cache:
+            prune_ocr_cache(out, since=started - 2.0)  # mtime granularity: 1-2 s on some file systems
     except OSError as e:
         if e.errno in DISK_ERRNOS:
             raise OutputUnwritable(f"cannot write {out}: {e.strerror or e}") from None

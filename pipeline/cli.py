@@ -6,7 +6,7 @@ other files of the same run. Bad settings, a busy or unwritable OUT: one line, e
 document is read.
 
 `python -m pipeline batch DIR [...] --out DIR [--params params.yaml] [--workers N] [--executor local|dask]
-[--scheduler ADDRESS] [--retry-failed] [--prune/--no-prune] [--no-progress]`: the same per-document folders
+[--scheduler ADDRESS] [--retry-failed] [--prune/--no-prune] [--prune-cache/--no-prune-cache] [--no-progress]`: the same per-document folders
 from a pool of worker processes, incremental by content hash, with per-document limits, OUT/runs.parquet and
 OUT/dataset/ (pipeline/batch.py). Exit code 1 if any document failed, timed out or ran out of memory.
 
@@ -87,7 +87,7 @@ def _extract_command(args) -> int:
             for path in files:
                 t0 = time.perf_counter()
                 try:
-                    with ocr_cache(out / CACHE_DIR / "ocr"):
+                    with ocr_cache(out / CACHE_DIR / "ocr", doc_id=names[path]):
                         extraction, folder = extract_to_parquet(path, out, settings, doc_id=names[path])
                 except NotOurs as e:
                     failed += 1
@@ -164,7 +164,8 @@ def _batch_command(args) -> int:
         with locked(out, args.wait):
             results = run_batch(args.inputs, out, settings, workers=args.workers, executor=args.executor,
                                 scheduler=args.scheduler, retry_failed=args.retry_failed,
-                                progress=False if args.no_progress else None, prune_outputs=args.prune)
+                                progress=False if args.no_progress else None, prune_outputs=args.prune,
+                                prune_cache=args.prune_cache)
     except (OutBusy, ValueError, NotOurs) as e:
         log.error("error: %s", e)
         return 2
@@ -215,6 +216,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="run again files that failed last time although nothing changed")
     ba.add_argument("--prune", action=argparse.BooleanOptionalAction, default=None,
                     help="remove OUT/<doc>/ of PDFs gone from the input folders (default: batch.prune)")
+    ba.add_argument("--prune-cache", action=argparse.BooleanOptionalAction, default=None,
+                    help="after the batch, remove OCR readings in OUT/.cache/ocr that no extract under OUT was "
+                         "made from; --no-prune-cache keeps everything (default: batch.prune_cache)")
     ba.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
                     help="wait this long for another run writing OUT (default: refuse at once)")
     ba.add_argument("--no-progress", action="store_true", help="no progress bar even on a terminal")

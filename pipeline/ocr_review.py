@@ -115,13 +115,24 @@ def review_rows(stitched: StitchedTable, grids: list[PageGrid], tables: list[Pag
                 r = repaired.get((p.page_no, p.text.rstrip(".")))
                 if r is not None and r.kind == "task":
                     review.reasons.append(f"repaired_numeral: task {r.used} (read {r.read!r})")
+                    _add_cell(review, "stt", r)
             sec = task.section
             if sec is not None:
                 r = repaired.get((sec.page_no, sec.numeral.rstrip(".")))
                 if r is not None and r.kind == "section":
                     review.reasons.append(f"repaired_numeral: section {r.used} (read {r.read!r})")
+                    _add_cell(review, "section", r)
         out.append(review)
     return out
+
+
+def _add_cell(review: RowReview, name: str, repair) -> None:
+    """The repaired numeral's cell (NumeralRepair.bbox), so the report shows what was printed there."""
+    if repair.bbox:
+        x0, top, x1, bottom = (float(v) for v in repair.bbox)
+        cell = (name, repair.page_no, (x0, top, x1, bottom))
+        if cell not in review.cells:
+            review.cells.append(cell)
 
 
 # ---- rows for the output tables (the integrator adds them in assemble) ----------------------------------

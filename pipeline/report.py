@@ -14,8 +14,12 @@ The PDF is the one the extraction read: --pdf, else the path recorded in documen
 batch's OUT/runs.parquet, else data/raw/<file_name> under the current folder. The report is written
 outside the extract's folder (which DVC tracks): by default OUT/../reports/<stem>.html.
 The grid is recomputed by re-running the read and locate stages with the settings the extraction
-recorded (document.parquet `settings_json`), or with --params when given. HTML comes from the Jinja2
-templates in pipeline/templates/ with autoescaping on.
+recorded (document.parquet `settings_json`), or with --params when given. No OCR is run: scanned pages
+come from the extraction's OCR cache (OUT/.cache/ocr, read offline: pipeline/ocr_cache.py), and when
+it no longer holds a page, their grid is drawn from ocr_cells.parquet. The cell images beside a flagged
+row are cut from a 200-dpi render of the page: its review_cells, the Stt cell of each repaired numeral
+it names (numbering_repairs.bbox), else, on a scanned page, its own cells found in ocr_cells.parquet.
+HTML comes from the Jinja2 templates in pipeline/templates/ with autoescaping on.
 """
 from __future__ import annotations
 
@@ -24,7 +28,9 @@ import base64
 import hashlib
 import io
 import json
+import re
 import sys
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +38,8 @@ from markupsafe import escape
 
 from core.records import PageTable
 from pipeline import calibration
+
+CACHE_DIR = ".cache"  # OUT/.cache/ocr: the extraction's OCR cache (pipeline.batch.CACHE_DIR)
 
 HELP = "write a self-contained HTML review report of one extracted document"
 DESCRIPTION = ("Write one self-contained HTML file for reviewing an extract folder OUT/<stem>: a summary of what "
@@ -169,6 +177,45 @@ class PageView:
     grids: list = field(default_factory=list)  # PageGrid
     table: PageTable | None = None  # when the locate stage kept this page
     crops: dict[tuple[float, ...], str] = field(default_factory=dict)  # cell box (points) → image of the cell
+    recorded: bool = False  # grids drawn from ocr_cells.parquet (no OCR reading of the page in the cache)
+
+
+@dataclass
+class RecordedCell:
+    """A cell of ocr_cells.parquet, as svg_view draws a grid cell."""
+    row: int
+    col: int
+    row_span: int
+    col_span: int
+    bbox: tuple[float, float, float, float]
+
+
+@dataclass
+class RecordedGrid:
+    """The OCR cells the extraction recorded for one page, drawn as its grid when it is not redetected."""
+    page_no: int
+    cells: list[RecordedCell]
+    xs: list[float]
+    ys: list[float]
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.ys) - 1
+
+    @property
+    def n_cols(self) -> int:
+        return len(self.xs) - 1
+
+
+def recorded_grids(ocr_cells: list[dict]) -> dict[int, RecordedGrid]:
+    """page → the grid of its recorded OCR cells (ocr_cells.parquet)."""
+    by_page: dict[int, list[RecordedCell]] = {}
+    for c in ocr_cells:
+        by_page.setdefault(c["page"], []).append(
+            RecordedCell(c["row"], c["col"], c["row_span"], c["col_span"], (c["x0"], c["top"], c["x1"], c["bottom"])))
+    return {p: RecordedGrid(p, cells, sorted({v for c in cells for v in (c.bbox[0], c.bbox[2])}),
+                            sorted({v for c in cells for v in (c.bbox[1], c.bbox[3])}))
+            for p, cells in by_page.items()}
 
 
 CROP_DPI = 200  # cell images of rows to review: sharp enough to read a numeral or a tone mark
@@ -199,17 +246,83 @@ def _cell_crops(page, boxes: list[tuple[float, ...]], max_pixels: int) -> dict[t
     return out
 
 
-def review_boxes(activities: list[dict]) -> dict[int, list[tuple[float, ...]]]:
-    """page → boxes of the cells behind each flagged row's reasons (activities.review_cells)."""
-    boxes: dict[int, list[tuple[float, ...]]] = {}
-    for a in activities:
-        for c in (a.get("review_cells") or []) if a.get("needs_review") else []:
-            boxes.setdefault(c["page"], []).append((c["x0"], c["top"], c["x1"], c["bottom"]))
-    return boxes
+REPAIR_REASON = re.compile(r"repaired_numeral: (task|section) (\S+) \(read")  # pipeline/ocr_review.py's words
+MIN_FALLBACK_TEXT = 6  # characters: a shorter recorded cell text may be found in any row
 
 
-def _image_uri(page, dpi: int, max_pixels: int) -> tuple[str, tuple[int, int]]:
-    """The page as a grey image: lossless WebP (a text page packs to ~25 KB at 100 dpi), PNG without WebP support.
+def _norm(text: str | None) -> str:
+    return " ".join(unicodedata.normalize("NFC", text or "").split())
+
+
+def _repair_box(row: dict, kind: str, used: str, repairs: list[dict]) -> tuple[int, tuple[float, ...]] | None:
+    """The Stt cell of the repair a row's reason names: that kind and numeral, on the row's first page or
+    the closest page before it (a section's numeral is printed above its tasks)."""
+    found = [r for r in repairs if r["kind"] == kind and r["used"] == used and r.get("bbox") and r["status"] == "repaired"]
+    start = row.get("page_start") or row.get("page") or 0
+    found.sort(key=lambda r: (r["page"] > start, abs(start - r["page"])))
+    return (found[0]["page"], tuple(found[0]["bbox"])) if found else None
+
+
+FALLBACK_FIELDS = ("activity", "output", "deadline", "lead", "partners")
+
+
+def _fallback_boxes(row: dict, reason: str, cells_by_page: dict[int, list[dict]]
+                    ) -> list[tuple[int, tuple[float, ...], str]]:
+    """Recorded OCR cells of the row itself, when no cell behind its reasons is known: the row is found by
+    its activity cell (the longest recorded text that is part of activity_text), then the cells of the
+    fields its reasons name (e.g. "low_confidence: deadline") that lie beside it and hold part of that
+    field's text. Only the activity cell when no named cell is found."""
+    def found(name: str, beside: tuple[float, float] | None = None) -> tuple[int, tuple[float, ...]] | None:
+        text = _norm(row.get(f"{name}_text"))
+        best = None
+        for p in row.get(f"{name}_pages") or [row.get("page_start")]:
+            for c in cells_by_page.get(p, []):
+                t = _norm(c.get("text"))
+                if not t or t not in text or (beside is None and len(t) < MIN_FALLBACK_TEXT):
+                    continue
+                if beside is not None and (c["bottom"] <= beside[0] or c["top"] >= beside[1]):
+                    continue
+                if best is None or len(t) > best[0]:
+                    best = (len(t), p, (c["x0"], c["top"], c["x1"], c["bottom"]))
+        return None if best is None else (best[1], best[2])
+
+    anchor = found("activity")
+    if anchor is None:
+        return []
+    words = set(re.split(r"[^a-z]+", reason))  # "doubtful_deadline: …", "low_confidence: lead, deadline under 70"
+    named = [n for n in FALLBACK_FIELDS if n != "activity" and n in words]
+    out = []
+    for name in named:
+        got = found(name, (anchor[1][1], anchor[1][3]))
+        if got is not None and got[0] == anchor[0]:
+            out.append((got[0], got[1], name))
+    return out or [(anchor[0], anchor[1], "activity")]
+
+
+def review_images(row: dict, repairs: list[dict], cells_by_page: dict[int, list[dict]],
+                  ocr_pages: set[int]) -> list[tuple[int, tuple[float, ...], str]]:
+    """(page, box, field) of the cells to show beside a flagged row: the cells behind its reasons
+    (review_cells), the Stt cell of each repaired numeral it names (numbering_repairs.bbox), and, on a
+    scanned page with neither, a recorded cell of the row itself."""
+    src = row.get("source") or row
+    out: list[tuple[int, tuple[float, ...], str]] = [
+        (c["page"], (c["x0"], c["top"], c["x1"], c["bottom"]), c.get("field") or "") for c in src.get("review_cells") or []]
+    for kind, used in REPAIR_REASON.findall(row.get("reason") or ""):
+        found = _repair_box(src, kind, used, repairs)
+        if found is not None:
+            out.append((found[0], found[1], "stt"))
+    pages = set(src.get("activity_pages") or []) | {src.get("page_start") or row.get("page")}
+    if not out and pages & ocr_pages:
+        out += _fallback_boxes(src, row.get("reason") or "", cells_by_page)
+    once: dict = {}
+    for b in out:  # each cell once, with its first label
+        once.setdefault((b[0], b[1]), b)
+    return list(once.values())
+
+
+def _image_uri(page, dpi: int, max_pixels: int, scanned: bool = False) -> tuple[str, tuple[int, int]]:
+    """The page as a grey image: lossless WebP (a text page packs to ~25 KB at 100 dpi), PNG without WebP support
+    or for a scanned page (its noise packs no smaller in WebP, which takes 5 times as long: 0.3 s a page).
     Rendered with the read stage's pixel cap, so a huge page costs no more here than in the extraction."""
     from PIL import Image, features
 
@@ -217,44 +330,63 @@ def _image_uri(page, dpi: int, max_pixels: int) -> tuple[str, tuple[int, int]]:
 
     image = Image.fromarray(page_to_gray_limited(page, dpi, max_pixels)[0], mode="L")
     buf = io.BytesIO()
-    if features.check("webp"):
+    if features.check("webp") and not scanned:
         image.save(buf, format="WEBP", lossless=True, method=4)
         mime = "image/webp"
     else:
-        image.save(buf, format="PNG", optimize=True)
+        image.save(buf, format="PNG", optimize=not scanned)
         mime = "image/png"
     return f"data:{mime};base64," + base64.b64encode(buf.getvalue()).decode("ascii"), image.size
 
 
 def load_pages(pdf_path: Path, pages: list[int], settings, dpi: int,
-               crops: dict[int, list[tuple[float, ...]]] | None = None) -> tuple[dict[int, PageView], list[str]]:
+               crops: dict[int, list[tuple[float, ...]]] | None = None, cache: Path | None = None,
+               ocr_cells: list[dict] | None = None, scanned: set[int] | frozenset[int] = frozenset()
+               ) -> tuple[dict[int, PageView], list[str]]:
     """Render the given pages (and the cell images `crops` asks for) and re-run read + locate; problems are
-    returned as notes, not raised."""
+    returned as notes, not raised.
+
+    No OCR is run: scanned pages are read from the extraction's OCR cache (`cache`, OUT/.cache/ocr), which
+    holds every Tesseract reading of the read stage; when it lacks a page (pruned, another version or other
+    settings), the grids of the OCR pages are drawn from the cells the extraction recorded (`ocr_cells`)."""
     from extractors.pdf_document import load_page, open_pdf
+    from pipeline.ocr_cache import CacheMiss, ocr_cache
     from pipeline.stages import run_stages
 
     notes: list[str] = []
     doc = open_pdf(pdf_path)
     try:
         views: dict[int, PageView] = {}
-        for n in pages:
+        for n in sorted(set(pages) | set(crops or {})):  # a cell image may lie on a page outside the appendix
             if not 1 <= n <= doc.page_count:
                 notes.append(f"page {n} is not in {pdf_path.name} ({doc.page_count} pages)")
                 continue
             page = load_page(doc, n - 1)
             try:
                 w, h = page.get_size()
-                uri, px = _image_uri(page, dpi, settings.read.max_render_pixels)
+                uri, px = (_image_uri(page, dpi, settings.read.max_render_pixels, n in scanned) if n in pages
+                           else ("", (0, 0)))
                 cells = _cell_crops(page, (crops or {}).get(n, []), settings.read.max_render_pixels)
             finally:
                 page.close()
             views[n] = PageView(n, float(w), float(h), uri, px, crops=cells)
+        grids: list = []
+        tables: list = []
         try:
-            located_run = run_stages(pdf_path, settings, until="locate")  # the pipeline's own read + locate
+            with ocr_cache(cache, offline=True):
+                located_run = run_stages(pdf_path, settings, until="locate")  # the pipeline's own read + locate
             grids, tables = located_run.grids, located_run.tables
+        except CacheMiss as e:
+            recorded = recorded_grids(ocr_cells or [])
+            for n, g in recorded.items():
+                if n in views:
+                    views[n].grids.append(g)
+                    views[n].recorded = True
+            notes.append(f"grid of the OCR pages drawn from ocr_cells.parquet ({len(recorded)} pages), "
+                         f"not redetected: {e} (the report runs no OCR)")
+            tables = []
         except Exception as e:  # e.g. a scanned page this version cannot read: still show the images
             notes.append(f"grid not redrawn: read/locate failed on {pdf_path.name}: {e}")
-            grids, tables = [], []
         for g in grids:
             if g.page_no in views:
                 views[g.page_no].grids.append(g)
@@ -303,7 +435,7 @@ def svg_view(view: PageView, decision: dict | None) -> dict:
     table_top = view.table.table_top if view.table is not None else None
     appendix_grid, grids = None, []
     for g in view.grids:
-        is_appendix = table_top is not None and abs(g.ys[0] - table_top) < 0.5
+        is_appendix = view.recorded or (table_top is not None and abs(g.ys[0] - table_top) < 0.5)
         if is_appendix and appendix_grid is None:
             appendix_grid = g
         cells = []
@@ -401,7 +533,7 @@ def flagged_rows(inputs: ReportInputs, match) -> list[dict]:
                     page = r.get("page_start") or r.get("page") or 0
                     where = _key(r) if "activity_seq" in r else (r.get("path") or r.get("stt_text") or r.get("seq") or "")
                     out.append({"table": name, "column": col, "page": page, "where": where, "reason": _reason(r, col),
-                                "cells": r.get("review_cells") or [],
+                                "cells": r.get("review_cells") or [], "source": r, "images": [],
                                 "text": r.get("activity_text") or r.get("task_text") or r.get("title") or r.get("text")})
     return sorted(out, key=lambda r: (r["page"], r["table"], str(r["where"])))
 
@@ -475,26 +607,47 @@ def build_report(folder: str | Path, pdf: str | Path | None = None, params: str 
                      "may not match the rows")
     settings, settings_note = _settings(doc, params)
     pages = sorted(doc.get("appendix_pages") or [])
-    views, page_notes = load_pages(pdf_path, pages, settings, dpi, crops=review_boxes(inputs.activities))
+    repairs = inputs.tables.get("numbering_repairs") or []
+    ocr_cells = inputs.tables.get("ocr_cells") or []
+    cells_by_page: dict[int, list[dict]] = {}
+    for c in ocr_cells:
+        cells_by_page.setdefault(c["page"], []).append(c)
+    review_cols, repair_cols = flag_columns(inputs, _is_review), flag_columns(inputs, _is_repair)
+    needs_review = flagged_rows(inputs, _is_review) if review_cols else None
+    wanted: dict[int, list[tuple[float, ...]]] = {}  # page → boxes of the cell images to cut out
+    for r in needs_review or []:
+        r["boxes"] = review_images(r, repairs, cells_by_page, set(doc.get("ocr_pages") or []))
+        for page, box, _ in r["boxes"]:
+            wanted.setdefault(page, []).append(box)
+    for rep in repairs:
+        if rep.get("bbox"):
+            wanted.setdefault(rep["page"], []).append(tuple(rep["bbox"]))
+    views, page_notes = load_pages(pdf_path, pages, settings, dpi, crops={p: list(dict.fromkeys(b))
+                                                                            for p, b in wanted.items()},
+                                   cache=Path(folder).resolve().parent / CACHE_DIR / "ocr", ocr_cells=ocr_cells,
+                                   scanned=set(doc.get("ocr_pages") or []))
     notes += page_notes
+
+    def image(page: int, box: tuple[float, ...], label: str) -> dict | None:
+        view = views.get(page)
+        uri = view.crops.get(tuple(box)) if view is not None else None
+        return None if uri is None else {"uri": uri, "label": f"{label} cell, page {page}".strip()}
+
+    for r in needs_review or []:  # the cell images beside the text read
+        r["images"] = [im for b in r["boxes"] if (im := image(*b)) is not None]
     stitches = [decision_view(d) for d in sorted(inputs.stitches, key=lambda d: d["page"])]
     decisions = {d["page"]: d for d in stitches}
     unmatched, unknown = unmatched_view(inputs), unknown_view(inputs)
     ocr = ocr_view(inputs)
-    review_cols, repair_cols = flag_columns(inputs, _is_review), flag_columns(inputs, _is_repair)
-    needs_review = flagged_rows(inputs, _is_review) if review_cols else None
-    for r in needs_review or []:  # the cell images beside the text read
-        view = views.get(r["page"])
-        r["images"] = [view.crops[b] for c in r.get("cells") or []
-                       if view is not None and (b := (c["x0"], c["top"], c["x1"], c["bottom"])) in view.crops]
     repaired = flagged_rows(inputs, _is_repair) if repair_cols else None
     if "numbering_repairs" in inputs.tables:  # the repair stage's own evidence: what was read, what is used, why
         repair_cols = [*repair_cols, "numbering_repairs"]
         repaired = (repaired or []) + [
             {"table": "numbering_repairs", "column": "stt", "page": r["page"], "where": r["kind"],
              "reason": f"read {r['read']!r}, used {r['used']!r} ({r['status']}, confidence {r['confidence']:.2f}): "
-                       f"{r['reason']}", "text": "; ".join(r["rereads"] or [])}
-            for r in inputs.tables["numbering_repairs"]]
+                       f"{r['reason']}", "text": "; ".join(r["rereads"] or []),
+             "images": [im] if r.get("bbox") and (im := image(r["page"], tuple(r["bbox"]), "Stt")) else []}
+            for r in repairs]
     low = [d for d in stitches if d["scored"] and d["shown_confidence"] < LOW_CONFIDENCE]
 
     n_merged = sum(1 for v in views.values() for g in v.grids for c in g.cells if c.row_span > 1 or c.col_span > 1)
@@ -508,7 +661,9 @@ def build_report(folder: str | Path, pdf: str | Path | None = None, params: str 
         ("pages", f'{doc["page_count"]} in the PDF; appendix on {len(pages)}: '
                   f'{pages[0] if pages else "-"}–{pages[-1] if pages else "-"}'
                   + (f'; {len(doc["ocr_pages"])} read by OCR' if doc.get("ocr_pages") else "")),
-        ("grid redrawn", f"{n_cells} cells, {n_merged} merged; settings {settings_note}"),
+        ("grid redrawn", f"{n_cells} cells, {n_merged} merged; settings {settings_note}"
+                         + ("; OCR pages from the cells the extraction recorded" if any(v.recorded for v in views.values())
+                            else "; OCR pages from the extraction's OCR cache" if doc.get("ocr_pages") else "")),
         ("extractor", doc.get("extractor_version")),
     ]
     counts = [

@@ -162,6 +162,8 @@ class BatchSettings(_Stage):
     max_pages: Annotated[int, Field(gt=0)] = 2000  # a PDF with more pages is recorded as failed without being read
     prune: bool = True  # remove OUT/<doc>/ of PDFs this input folder once produced and no longer holds
     dataset: bool = True  # rebuild OUT/dataset/<table>/province=…/plan_year=…/ after the batch
+    # after a batch, remove the OCR readings in OUT/.cache/ocr that no extract under OUT was made from
+    prune_cache: bool = True
 
 
 _STAGES: dict[str, type[_Stage]] = {"read": ReadSettings, "locate": LocateSettings, "stitch": StitchSettings,

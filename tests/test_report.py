@@ -278,11 +278,153 @@ def test_other_pdf_is_flagged(extracted, tmp_path):
     assert "SHA-256 differs" in text
 
 
+SCAN = ROOT / "data" / "raw" / "hung-yen-2022-196-kh-ubnd-scan.pdf"
+
+
+def _extract_with_cache(pdf: Path, out: Path) -> Path:
+    """As `vnplan extract` and the batch do: OCR readings kept in OUT/.cache/ocr."""
+    from pipeline.ocr_cache import ocr_cache
+
+    with ocr_cache(out / ".cache" / "ocr", doc_id=pdf.stem):
+        _, folder = extract_to_parquet(pdf, out, Settings.from_yaml(ROOT / "params.yaml"), doc_id=pdf.stem)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def scanned(tmp_path_factory) -> Path:
+    return _extract_with_cache(SCAN, tmp_path_factory.mktemp("scan") / "processed")
+
+
+class _Guard:
+    def __init__(self):
+        self.on, self.calls = True, []
+
+
+@pytest.fixture
+def no_tesseract(monkeypatch) -> _Guard:
+    """Every Tesseract run attempted while the guard is on is recorded and refused."""
+    import extractors.ocr_tesseract as tess
+
+    guard = _Guard()
+    real = tess.subprocess.run
+
+    def run(cmd, *a, **kw):
+        if guard.on and "tesseract" in Path(str(cmd[0])).name:
+            guard.calls.append(cmd)
+            raise AssertionError("the report ran Tesseract")
+        return real(cmd, *a, **kw)
+
+    monkeypatch.setattr(tess.subprocess, "run", run)
+    return guard
+
+
+def _review_rows(text: str) -> list[tuple[str, int]]:
+    """(row key, cell images) of each row in the needs-review list."""
+    return [(m.group(1), m.group(2).count('class="cell-crop"'))
+            for m in re.finditer(r'<tr class="needs-review-row"><td>.*?</td><td>.*?</td><td>(.*?)</td>(.*?)</tr>', text)]
+
+
+def _repair_rows(text: str) -> list[tuple[str, int]]:
+    return [(m.group(1), m.group(2).count("repair-crop"))
+            for m in re.finditer(r'<tr class="repaired-row">.*?<td>numbering_repairs</td>.*?<td>(read [^<]*)</td>(.*?)</tr>',
+                                 text)]
+
+
+def _strip_review_cells(folder: Path) -> None:
+    """An extract of an older version: no cells behind the reasons recorded."""
+    path = folder / "activities.parquet"
+    rows = pq.read_table(path).to_pylist()
+    for r in rows:
+        r["review_cells"] = []
+    pq.write_table(pa.Table.from_pylist(rows, schema=pq.read_schema(path)), path)
+
+
+def _crop_sizes(text: str, cls: str) -> list[tuple[int, int]]:
+    import base64
+    import io
+
+    from PIL import Image
+
+    return [Image.open(io.BytesIO(base64.b64decode(m.group(1)))).size
+            for m in re.finditer(rf'class="[^"]*{cls}[^"]*"[^>]*src="data:image/png;base64,([^"]+)"', text)]
+
+
 @pytest.mark.slow
-def test_scanned_sample_report_shows_ocr_cells(tmp_path):
-    scan = ROOT / "data" / "raw" / "hung-yen-2022-196-kh-ubnd-scan.pdf"
-    _, folder = extract_to_parquet(scan, tmp_path / "processed", Settings.from_yaml(ROOT / "params.yaml"))
-    text = report.build_report(folder, pdf=scan)
+def test_scanned_report_runs_no_ocr_and_shows_every_flagged_cell(scanned, tmp_path, no_tesseract):
+    """The report of a scan reads the extraction's Parquet and OCR cache: no Tesseract run; every row flagged
+    needs_review and every repaired numeral shows the printed cell beside what was read."""
+    import time
+
+    acts = pq.read_table(scanned / "activities.parquet").to_pylist()
+    repairs = pq.read_table(scanned / "numbering_repairs.parquet").to_pylist()
+    flagged = [a for a in acts if a["needs_review"]]
+    assert flagged and repairs  # the bundled scan has both: task 1 read as "I"
+    t0 = time.perf_counter()
+    text = report.build_report(scanned, pdf=SCAN)
+    print(f"report of the bundled scan from its OCR cache: {time.perf_counter() - t0:.1f} s")
+    assert no_tesseract.calls == [] and "grid not redrawn" not in text and "from the extraction&#39;s OCR cache" in text
+    rows = _review_rows(text)
+    assert len(rows) == len(flagged) and all(n >= 1 for _, n in rows), rows
+    assert len(_repair_rows(text)) == len(repairs) and all(n == 1 for _, n in _repair_rows(text))
+    repaired = next(a for a in flagged if any(r.startswith("repaired_numeral") for r in a["review_reasons"]))
+    assert any(c["field"] == "stt" for c in repaired["review_cells"])  # the repair's Stt cell, recorded
+    w, h = _crop_sizes(text, "repair-crop")[0]  # the Stt cell at 200 dpi, with its margin
+    x0, top, x1, bottom = repairs[0]["bbox"]
+    assert abs(w - (x1 - x0 + 6) * 200 / 72) <= 2 and abs(h - (bottom - top + 6) * 200 / 72) <= 2
+
+    # the same report without the cache (pruned, or another version's) and from an older extract: still
+    # no OCR, the grid drawn from ocr_cells.parquet, every flagged row still with an image
+    out = tmp_path / "processed"
+    shutil.copytree(scanned, out / scanned.name)
+    _strip_review_cells(out / scanned.name)
+    text = report.build_report(out / scanned.name, pdf=SCAN)
+    assert no_tesseract.calls == [] and "drawn from ocr_cells.parquet" in text
+    rows = _review_rows(text)
+    assert len(rows) == len(flagged) and all(n >= 1 for _, n in rows), rows
+    assert all(n == 1 for _, n in _repair_rows(text))
+    doc = _parse(text)
+    cells = pq.read_table(scanned / "ocr_cells.parquet").to_pylist()
+    drawn = [a for a in doc.having("rect") if "cell" in (a.get("class") or "").split()]
+    appendix = pq.read_table(scanned / "document.parquet")["appendix_pages"][0].as_py()
+    assert len(drawn) == sum(1 for c in cells if c["page"] in appendix)
+
+
+@pytest.mark.slow
+def test_a_repaired_section_numeral_of_a_factory_scan_is_shown(seed_file, tmp_path, no_tesseract):
+    """Seed 7 of the factory's scan reads section "III" as "II"; the repair stage restores it. Every row of
+    that section is flagged, and each shows the Stt cell, also for an extract without review_cells."""
+    from tests.factory import render_seed
+    from tests.factory.scan import scan_pdf
+
+    born, scan = tmp_path / "born.pdf", tmp_path / "raw" / "scan7.pdf"
+    scan.parent.mkdir()
+    render_seed(seed_file, born)
+    scan_pdf(born, scan, seed=7)
+    no_tesseract.on = False  # the extraction reads the scan
+    folder = _extract_with_cache(scan, tmp_path / "out")
+    no_tesseract.on = True
+    repairs = pq.read_table(folder / "numbering_repairs.parquet").to_pylist()
+    section = [r for r in repairs if r["kind"] == "section" and r["status"] == "repaired"]
+    assert [(r["read"], r["used"]) for r in section] == [("II", "III")]
+    acts = pq.read_table(folder / "activities.parquet").to_pylist()
+    flagged = [a for a in acts if a["needs_review"]]
+    in_section = [a for a in flagged if "repaired_numeral: section III (read 'II')" in a["review_reasons"]]
+    assert in_section and all(a["section_no"] == "III" for a in in_section)
+    for strip in (False, True):
+        if strip:
+            _strip_review_cells(folder)
+        text = report.build_report(folder, pdf=scan)
+        rows = _review_rows(text)
+        assert len(rows) == len(flagged) and all(n >= 1 for _, n in rows), (strip, rows)
+        assert [n for _, n in _repair_rows(text)] == [1] * len(repairs)
+        assert "read &#39;II&#39;, used &#39;III&#39;" in text
+    assert no_tesseract.calls == []
+
+
+@pytest.mark.slow
+def test_scanned_sample_report_shows_ocr_cells(scanned):
+    folder = scanned
+    text = report.build_report(folder, pdf=SCAN)
     doc = _parse(text)
     cells = pq.read_table(folder / "ocr_cells.parquet").to_pylist()
     ocr_pages = sorted({c["page"] for c in cells})
