@@ -3,4 +3,4 @@
 Read `pipeline/stages.py` top to bottom: it lists the stages in order.
 """
 
-__version__ = "0.2.0"  # CHANGELOG.md
+__version__ = "0.3.0"  # CHANGELOG.md

@@ -199,4 +199,5 @@ def stitched_to_extraction(doc_id: str, file_name: str, sha256: str, size_bytes:
 def _ocr_cell_rows(doc_id: str, grids: list[PageGrid]) -> list[dict]:
     return [{"doc_id": doc_id, "page": g.page_no, "row": c.row, "col": c.col, "row_span": c.row_span,
              "col_span": c.col_span, "x0": c.bbox[0], "top": c.bbox[1], "x1": c.bbox[2], "bottom": c.bbox[3],
-             "text": c.text, "raw_text": c.ocr_raw, "confidence": c.ocr_conf} for g in grids for c in g.cells]
+             "text": c.text, "raw_text": c.ocr_raw, "confidence": c.ocr_conf, "page_turn": g.ocr_turn}
+            for g in grids for c in g.cells]

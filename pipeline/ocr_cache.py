@@ -131,6 +131,11 @@ def entry_to_page(data: dict, page_no: int, width: float, height: float):
     if data.get("format") != FORMAT:
         raise ValueError("another cache format")
     page = _decode(data["page"])
+    if getattr(page, "turn", 0) % 180:  # read turned a quarter (extractors.ocr.upright_turn): its frame is too
+        width, height = height, width
+    text = getattr(page, "text", None)
+    if text is not None and getattr(text, "page", page_no) != page_no:
+        page = dataclasses.replace(page, text=dataclasses.replace(text, page=page_no))
     return dataclasses.replace(page, page_no=page_no, width=width, height=height)
 
 

@@ -228,13 +228,21 @@ def _png_uri(image) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def _cell_crops(page, boxes: list[tuple[float, ...]], max_pixels: int) -> dict[tuple[float, ...], str]:
-    """Each box (x0, top, x1, bottom in points) cut out of one render of the page."""
-    from PIL import Image
+def _turned_gray(page, dpi: int, max_pixels: int, turn: int):
+    """The page rendered grey, turned as the read stage read it (a page scanned sideways: ocr_cells.page_turn)."""
+    import numpy as np
 
     from extractors.ocr_image import page_to_gray_limited
 
-    gray, used = page_to_gray_limited(page, CROP_DPI, max_pixels)
+    gray, used = page_to_gray_limited(page, dpi, max_pixels)
+    return np.ascontiguousarray(np.rot90(gray, turn // 90)), used
+
+
+def _cell_crops(page, boxes: list[tuple[float, ...]], max_pixels: int, turn: int = 0) -> dict[tuple[float, ...], str]:
+    """Each box (x0, top, x1, bottom in points, in the page as read) cut out of one render of the page."""
+    from PIL import Image
+
+    gray, used = _turned_gray(page, CROP_DPI, max_pixels, turn)
     image, k = Image.fromarray(gray, mode="L"), used / 72.0
     out = {}
     for box in boxes:
@@ -320,15 +328,13 @@ def review_images(row: dict, repairs: list[dict], cells_by_page: dict[int, list[
     return list(once.values())
 
 
-def _image_uri(page, dpi: int, max_pixels: int, scanned: bool = False) -> tuple[str, tuple[int, int]]:
+def _image_uri(page, dpi: int, max_pixels: int, scanned: bool = False, turn: int = 0) -> tuple[str, tuple[int, int]]:
     """The page as a grey image: lossless WebP (a text page packs to ~25 KB at 100 dpi), PNG without WebP support
     or for a scanned page (its noise packs no smaller in WebP, which takes 5 times as long: 0.3 s a page).
     Rendered with the read stage's pixel cap, so a huge page costs no more here than in the extraction."""
     from PIL import Image, features
 
-    from extractors.ocr_image import page_to_gray_limited
-
-    image = Image.fromarray(page_to_gray_limited(page, dpi, max_pixels)[0], mode="L")
+    image = Image.fromarray(_turned_gray(page, dpi, max_pixels, turn)[0], mode="L")
     buf = io.BytesIO()
     if features.check("webp") and not scanned:
         image.save(buf, format="WEBP", lossless=True, method=4)
@@ -354,6 +360,7 @@ def load_pages(pdf_path: Path, pages: list[int], settings, dpi: int,
     from pipeline.stages import run_stages
 
     notes: list[str] = []
+    turns = {c["page"]: c.get("page_turn") or 0 for c in ocr_cells or []}  # pages scanned sideways, read turned
     doc = open_pdf(pdf_path)
     try:
         views: dict[int, PageView] = {}
@@ -363,10 +370,11 @@ def load_pages(pdf_path: Path, pages: list[int], settings, dpi: int,
                 continue
             page = load_page(doc, n - 1)
             try:
-                w, h = page.get_size()
-                uri, px = (_image_uri(page, dpi, settings.read.max_render_pixels, n in scanned) if n in pages
+                turn = turns.get(n, 0)
+                w, h = page.get_size()[::-1] if turn % 180 else page.get_size()
+                uri, px = (_image_uri(page, dpi, settings.read.max_render_pixels, n in scanned, turn) if n in pages
                            else ("", (0, 0)))
-                cells = _cell_crops(page, (crops or {}).get(n, []), settings.read.max_render_pixels)
+                cells = _cell_crops(page, (crops or {}).get(n, []), settings.read.max_render_pixels, turn)
             finally:
                 page.close()
             views[n] = PageView(n, float(w), float(h), uri, px, crops=cells)

@@ -6,7 +6,7 @@ import pyarrow as pa
 # 2: dates as timestamp[ms] (pandas reads datetime64, not date objects); task tables of any shape (table_no,
 #    sub-tasks, extra columns, column map); mention kinds and places; document type, issuer and identity;
 #    status means complete (errors), warnings and problems apart
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 
 def _f(name: str, typ: pa.DataType, doc: str, nullable: bool = True) -> pa.Field:
@@ -300,6 +300,8 @@ OCR_CELLS = _table(
     ("text", pa.string(), "the text handed on (after Vietnamese post-correction)", False),
     ("raw_text", pa.string(), "Tesseract's reading as is"),
     ("confidence", pa.float64(), "mean word confidence 0-100; null for an empty cell"),
+    ("page_turn", pa.int32(), "degrees counter-clockwise the page image was turned to read it upright (0: as "
+                              "stored; 90/180/270: scanned sideways or upside down); boxes are in the turned page", False),
 )
 
 NUMBERING_REPAIRS = _table(

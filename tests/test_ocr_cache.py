@@ -9,6 +9,7 @@ import os
 import random
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +49,18 @@ def test_an_entry_reads_back_as_every_field_of_the_page_but_the_seconds():
     # the same image as another page of another file: its own number and size
     other = oc.entry_to_page(data, 9, 595.0, 842.0)
     assert (other.page_no, other.width, other.height) == (9, 595.0, 842.0) and other.words == page.words
+
+
+def test_a_page_read_turned_keeps_its_turned_frame_and_body_text():
+    """A page scanned sideways was read turned a quarter: asked for by its stored size, it comes back in
+    the frame it was read in; its body lines carry the page number asked for."""
+    from core.records import OcrPageText
+
+    page = replace(_page(), width=595.0, height=842.0, turn=90, text=OcrPageText(3, "page", ((("Phụ", 90.0),),)))
+    data = json.loads(json.dumps(oc.page_to_entry(page)))
+    back = oc.entry_to_page(data, 7, 842.0, 595.0)  # the PDF page is landscape-sized, the reading portrait
+    assert (back.width, back.height, back.turn) == (595.0, 842.0, 90)
+    assert back.text == OcrPageText(7, "page", ((("Phụ", 90.0),),))
 
 
 def test_a_field_added_or_removed_later_does_not_break_old_entries():

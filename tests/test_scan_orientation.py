@@ -61,6 +61,8 @@ def test_pages_scanned_sideways_or_upside_down_are_read_upright(upright, tmp_pat
     assert got.extraction.tables["document"][0]["status"] == "ok", got.extraction.tables["document"][0]["errors"]
     assert len(_rows(got)) == len(_rows(want)) > 0
     assert _rows(got) == _rows(want)
+    turns = {c["page"]: c["page_turn"] for c in got.extraction.tables["ocr_cells"]}
+    assert turns == {1: 270, 2: 180, 3: 90}, "the cell boxes say which frame they are in"
 
 
 def test_an_upright_page_is_not_turned(upright, params):
