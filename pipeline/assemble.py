@@ -117,7 +117,8 @@ def stitched_to_extraction(doc_id: str, file_name: str, sha256: str, size_bytes:
                            grids: list[PageGrid], tables: list[PageTable], stitched: StitchedTable, body, normalized,
                            settings, numbering: NumberingResult | None = None) -> Extraction:
     meta = body.meta
-    reviews = review_rows(stitched, grids, tables, numbering.repairs if numbering is not None else ())
+    reviews = review_rows(stitched, grids, tables, numbering.repairs if numbering is not None else (),
+                          deadlines=normalized.deadlines)
     lost = unplaced_rows(tables, stitched)
     ocr_grids = [g for g in grids if g.source == PageRoute.OCR]
     ocr_pages = sorted({g.page_no for g in ocr_grids} | set(body.ocr_pages))

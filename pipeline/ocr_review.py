@@ -70,9 +70,10 @@ class _CellIndex:
 
 
 def review_rows(stitched: StitchedTable, grids: list[PageGrid], tables: list[PageTable], repairs: Iterable = (),
-                threshold: float = REVIEW_BELOW_CONF) -> list[RowReview]:
+                threshold: float = REVIEW_BELOW_CONF, deadlines: list | None = None) -> list[RowReview]:
     """One RowReview per stitched row (same order). `tables`: the page tables the stitch was made
-    from (after the numbering repair); `repairs`: NumberingResult.repairs."""
+    from (after the numbering repair); `repairs`: NumberingResult.repairs; `deadlines`: the parsed
+    deadline of each row (Normalized.deadlines): an OCR'd deadline that does not parse is flagged."""
     index = _CellIndex(grids, tables)
     repaired = {(r.page_no, r.used): r for r in repairs}
     found: dict[int, list[tuple[int, Cell]]] = {}  # id(LogicalCell) → (page, OCR cell) (a merged cell is matched once)
@@ -110,6 +111,13 @@ def review_rows(stitched: StitchedTable, grids: list[PageGrid], tables: list[Pag
                         review.reasons.append(reason)
         if low:
             review.reasons.insert(0, f"low_confidence: {', '.join(low)} under {threshold:g}")
+        deadline_cells = cells_of("deadline", row.cells["deadline"])
+        if deadlines is not None and deadline_cells and deadlines[len(out)].kind == "unknown" and row.text("deadline"):
+            # Read by OCR and not understood: perhaps a misread, never a silent blank
+            review.reasons.append(f"unparsed_deadline: {row.text('deadline')!r}")
+            for page, c in deadline_cells:
+                if ("deadline", page, c.bbox) not in review.cells:
+                    review.cells.append(("deadline", page, c.bbox))
         if task is not None:
             for p in task.stt.pieces:
                 r = repaired.get((p.page_no, p.text.rstrip(".")))

@@ -60,8 +60,9 @@ ACTIVITIES = pa.schema([
     _f("extra", pa.map_(pa.string(), pa.string()), "columns with no canonical field (Ghi chú, Kinh phí, …): label → text"),
     _f("min_ocr_confidence", pa.float64(), "lowest OCR confidence (0-100) of the row's cells; null when none was OCR'd"),
     _f("needs_review", pa.bool_(), "a person should check this row: low OCR confidence, a repaired numeral, a doubtful "
-       "deadline (see review_reasons)", False),
-    _f("review_reasons", pa.list_(pa.string()), "why the row needs review"),
+       "or unparsed OCR'd deadline (see review_reasons)", False),
+    _f("review_reasons", pa.list_(pa.string()), "why the row needs review: low_confidence, doubtful_numeral, "
+       "doubtful_deadline, unparsed_deadline, repaired_numeral, each with what was read"),
     _f("review_cells", pa.list_(pa.struct([pa.field("field", pa.string()), pa.field("page", pa.int32()),
                                            pa.field("x0", pa.float64()), pa.field("top", pa.float64()),
                                            pa.field("x1", pa.float64()), pa.field("bottom", pa.float64())])),

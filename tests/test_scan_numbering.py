@@ -338,3 +338,24 @@ def test_strokes_count_the_is_and_the_readings_say_whether_there_is_a_v(monkeypa
     out, doubts = ocr.reread_text_numerals(image, [(w, crop) for w in words], 300, "vie")
     assert out[1][0].text == want
     assert (1 in doubts) is doubtful
+
+
+def test_an_ocr_deadline_that_does_not_parse_is_flagged():
+    from normalizers.deadlines import parse_deadline
+
+    tables = _plan(["I", "1", "2"])
+    t = tables[0]
+    t.rows[2].fragments["deadline"] = Fragment("Qưý lI/2O22", False)  # misread past the parser
+    grids = [_grid(t)]
+    grids[0].cells = [dataclasses.replace(c, text="Qưý lI/2O22", ocr_raw="Qưý lI/2O22")
+                      if (c.row, c.col) == (2, 6) else c for c in grids[0].cells]
+    stitched = page_tables_to_table(tables, SETTINGS.stitch)
+    deadlines = [parse_deadline(r.text("deadline") or None, 2022) for r in stitched.rows]
+    assert [d.kind for d in deadlines] == ["quarter", "unknown"]
+    reviews = review_rows(stitched, grids, tables, (), deadlines=deadlines)
+    assert not reviews[0].needs_review
+    assert reviews[1].reasons == ["unparsed_deadline: 'Qưý lI/2O22'"]
+    assert [(f, p) for f, p, _ in reviews[1].cells] == [("deadline", 2)]
+    # the same text on a born-digital page is not a reading to check
+    born = [_grid(t, source=PageRoute.TEXT)]
+    assert not any(r.needs_review for r in review_rows(stitched, born, tables, (), deadlines=deadlines))
