@@ -84,7 +84,7 @@ def review_rows(stitched: StitchedTable, grids: list[PageGrid], tables: list[Pag
                                if (c := index.take(p.page_no, name, p.text)) is not None]
         return found[id(cell)]
 
-    out = []
+    out: list[RowReview] = []
     for row in stitched.rows:
         review = RowReview()
         task = row.task

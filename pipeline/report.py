@@ -36,7 +36,7 @@ from pathlib import Path
 
 from markupsafe import escape
 
-from core.records import PageTable
+from core.records import Cell, PageGrid, PageRoute, PageTable
 from pipeline import calibration
 
 CACHE_DIR = ".cache"  # OUT/.cache/ocr: the extraction's OCR cache (pipeline.batch.CACHE_DIR)
@@ -180,41 +180,14 @@ class PageView:
     recorded: bool = False  # grids drawn from ocr_cells.parquet (no OCR reading of the page in the cache)
 
 
-@dataclass
-class RecordedCell:
-    """A cell of ocr_cells.parquet, as svg_view draws a grid cell."""
-    row: int
-    col: int
-    row_span: int
-    col_span: int
-    bbox: tuple[float, float, float, float]
-
-
-@dataclass
-class RecordedGrid:
-    """The OCR cells the extraction recorded for one page, drawn as its grid when it is not redetected."""
-    page_no: int
-    cells: list[RecordedCell]
-    xs: list[float]
-    ys: list[float]
-
-    @property
-    def n_rows(self) -> int:
-        return len(self.ys) - 1
-
-    @property
-    def n_cols(self) -> int:
-        return len(self.xs) - 1
-
-
-def recorded_grids(ocr_cells: list[dict]) -> dict[int, RecordedGrid]:
-    """page → the grid of its recorded OCR cells (ocr_cells.parquet)."""
-    by_page: dict[int, list[RecordedCell]] = {}
+def recorded_grids(ocr_cells: list[dict]) -> dict[int, PageGrid]:
+    """page → the grid of its recorded OCR cells (ocr_cells.parquet; their text is not drawn)."""
+    by_page: dict[int, list[Cell]] = {}
     for c in ocr_cells:
         by_page.setdefault(c["page"], []).append(
-            RecordedCell(c["row"], c["col"], c["row_span"], c["col_span"], (c["x0"], c["top"], c["x1"], c["bottom"])))
-    return {p: RecordedGrid(p, cells, sorted({v for c in cells for v in (c.bbox[0], c.bbox[2])}),
-                            sorted({v for c in cells for v in (c.bbox[1], c.bbox[3])}))
+            Cell(c["row"], c["col"], c["row_span"], c["col_span"], (c["x0"], c["top"], c["x1"], c["bottom"]), ""))
+    return {p: PageGrid(p, 0.0, 0.0, sorted({v for c in cells for v in (c.bbox[0], c.bbox[2])}),
+                        sorted({v for c in cells for v in (c.bbox[1], c.bbox[3])}), cells, source=PageRoute.OCR)
             for p, cells in by_page.items()}
 
 

@@ -16,7 +16,6 @@ from hypothesis import assume, given, settings
 from reportlab.pdfgen.canvas import Canvas
 
 from core.errors import BadInputError
-from core.records import Cell, PageGrid
 from extractors.appendix import grids_to_page_tables
 from extractors.header import grid_to_header, is_number_row
 from pipeline.settings import LocateSettings
@@ -28,23 +27,10 @@ from tests.factory.genre import genre_docs, layout_genre, random_genre_doc
 from tests.factory.pages import TableStyle, measure_page
 from tests.factory.render import draw_appendix_page
 from tests.test_genre import SETTINGS, ambiguous, extract_plan, row_differences
+from tests.test_genre_columns import grid
 
 LOCATE = LocateSettings()
 ROLES = ("stt", "task", "activity", "output", "lead", "partners", "deadline")
-
-
-def grid(xs, rows, page=1, spans=(), caption=""):
-    """A PageGrid from rows of texts; spans: {(row, col): (row_span, col_span)}; None marks a covered slot."""
-    spans = dict(spans)
-    ys = [40.0 + 30 * i for i in range(len(rows) + 1)]
-    cells = []
-    for r, texts in enumerate(rows):
-        for c, text in enumerate(texts):
-            if text is None:
-                continue
-            rs, cs = spans.get((r, c), (1, 1))
-            cells.append(Cell(r, c, rs, cs, (xs[c], ys[r], xs[c + cs], ys[r + rs]), text))
-    return PageGrid(page, 842.0, 595.0, list(xs), ys, cells, 14.0, caption=caption)
 
 
 # ---- narrow task tables rebuilt exactly -----------------------------------------------------------
