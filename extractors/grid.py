@@ -95,6 +95,9 @@ def lines_to_tables(lines: list[Line], tol: float, min_rows: int = 1, min_cols: 
     return tables
 
 
+RULED_SHARE = 0.7  # of a slot's side drawn by pieces of rule: the side is ruled (a merged cell has none)
+
+
 def table_to_cells(lines: list[Line], tol: float) -> tuple[list[float], list[float], list[tuple[int, int, int, int]]]:
     """Return column bounds, row bounds and cells as (row, col, row_span, col_span)."""
     xs = sorted({l.pos for l in lines if l.orientation == "v"})
@@ -103,13 +106,25 @@ def table_to_cells(lines: list[Line], tol: float) -> tuple[list[float], list[flo
     vs = [l for l in lines if l.orientation == "v"]
     n_r, n_c = len(ys) - 1, len(xs) - 1
 
+    def ruled(along: list[Line], pos: float, a: float, b: float) -> bool:
+        """Is the slot side from a to b ruled? By one line over its middle half, or by the lines on it
+        over most of its length (a scanned rule with gaps longer than the join tolerance)."""
+        on = sorted((max(a, l.start), min(b, l.end)) for l in along if abs(l.pos - pos) <= tol)
+        mid_a, mid_b = a + (b - a) * 0.25, b - (b - a) * 0.25
+        if any(l.covers(mid_a, mid_b, tol) for l in along if abs(l.pos - pos) <= tol):
+            return True
+        covered, reach = 0.0, a
+        for s, e in on:
+            if e > reach:
+                covered += e - max(s, reach)
+                reach = e
+        return covered >= RULED_SHARE * (b - a)
+
     def h_rule_at(y: float, x0: float, x1: float) -> bool:
-        mid_a, mid_b = x0 + (x1 - x0) * 0.25, x1 - (x1 - x0) * 0.25
-        return any(abs(l.pos - y) <= tol and l.covers(mid_a, mid_b, tol) for l in hs)
+        return ruled(hs, y, x0, x1)
 
     def v_rule_at(x: float, y0: float, y1: float) -> bool:
-        mid_a, mid_b = y0 + (y1 - y0) * 0.25, y1 - (y1 - y0) * 0.25
-        return any(abs(l.pos - x) <= tol and l.covers(mid_a, mid_b, tol) for l in vs)
+        return ruled(vs, x, y0, y1)
 
     parent = list(range(n_r * n_c))
 
@@ -119,12 +134,25 @@ def table_to_cells(lines: list[Line], tol: float) -> tuple[list[float], list[flo
             i = parent[i]
         return i
 
+    # A cell is a rectangle. Slots of a row with no rule between them make a run; a run joins the run
+    # below it only when that run spans the same columns and no rule parts them anywhere along it.
+    # (Joining slot by slot instead made L-shaped groups, whose bounding boxes overlap other cells,
+    # when a scanned rule is lost in part: the same text was then read into two cells.)
+    runs: list[list[tuple[int, int]]] = []
     for r in range(n_r):
+        row_runs, start = [], 0
         for c in range(n_c):
-            if r + 1 < n_r and not h_rule_at(ys[r + 1], xs[c], xs[c + 1]):
-                parent[find(r * n_c + c)] = find((r + 1) * n_c + c)
             if c + 1 < n_c and not v_rule_at(xs[c + 1], ys[r], ys[r + 1]):
                 parent[find(r * n_c + c)] = find(r * n_c + c + 1)
+                continue
+            row_runs.append((start, c))
+            start = c + 1
+        runs.append(row_runs)
+    for r in range(n_r - 1):
+        below = set(runs[r + 1])
+        for c0, c1 in runs[r]:
+            if (c0, c1) in below and not any(h_rule_at(ys[r + 1], xs[c], xs[c + 1]) for c in range(c0, c1 + 1)):
+                parent[find(r * n_c + c0)] = find((r + 1) * n_c + c0)
     groups: dict[int, list[tuple[int, int]]] = {}
     for r in range(n_r):
         for c in range(n_c):

@@ -156,8 +156,63 @@ class OcrText:
 
 # ---- page image → rules and words --------------------------------------------------------
 
+RULE_PIECE_PT = 4.0  # the shortest piece of a broken scanned rule that is kept when it continues a rule
+
+
+def rule_pieces(ink: np.ndarray, rules: list[Rule], dpi: float, settings) -> list[Rule]:
+    """Pieces of broken rules: a photocopied rule with gaps leaves pieces shorter than the shortest
+    rule looked for (read.ocr_line_scale: letters must not pass for rules), which vanish, and with them
+    a cell border. A short straight run of ink is taken back as a rule only where it continues one:
+    on its line (within ocr_snap_tolerance) and within ocr_join_tolerance of its end or of another
+    piece taken back. Letter strokes stand inside cells, not on a rule's line beyond its end."""
+    short = max(3, int(round(RULE_PIECE_PT * dpi / 72)))
+    h_short, v_short = ocr_image.ink_to_rule_masks(ink, short)
+    pieces = ocr_image.masks_to_rules(h_short, v_short, dpi, short, settings.max_rule_thickness * dpi / 72)
+    snap, join = settings.ocr_snap_tolerance, settings.ocr_join_tolerance
+    kept = list(rules)
+    taken: list[Rule] = []
+    todo = [p for p in pieces if not any(_covered(p, r, snap) for r in rules) and _stands_alone(ink, p, dpi)]
+    grew = True
+    while grew and todo:  # a run of pieces along a gap is taken back piece by piece
+        grew = False
+        for p in list(todo):
+            if any(r.orientation == p.orientation and abs(r.pos - p.pos) <= snap
+                   and p.start <= r.end + join and r.start <= p.end + join for r in kept):
+                kept.append(p)
+                taken.append(p)
+                todo.remove(p)
+                grew = True
+    return taken
+
+
+def _stands_alone(ink: np.ndarray, piece: Rule, dpi: float, side_pt: float = 2.0, max_ink: float = 0.15) -> bool:
+    """A piece of rule has paper on both sides along it; the bar of a letter ("T", "Đ", "E") has its
+    stem beside it. The piece's ends are left out (a rule crossing there is not the piece's ink)."""
+    k = dpi / 72
+    thick, side = int(round(1.5 * k)), max(1, int(round(side_pt * k)))
+    pos, a, b = int(round(piece.pos * k)), int(round((piece.start + side_pt) * k)), int(round((piece.end - side_pt) * k))
+    if b - a < 2:
+        return True
+    img = ink if piece.orientation == "h" else ink.T
+    before = img[max(0, pos - thick - side):max(0, pos - thick), a:b]
+    after = img[pos + thick + 1:pos + thick + 1 + side, a:b]
+    return all(band.size == 0 or np.count_nonzero(band) <= max_ink * band.size for band in (before, after))
+
+
+def _covered(piece: Rule, rule: Rule, snap: float) -> bool:
+    return (piece.orientation == rule.orientation and abs(piece.pos - rule.pos) <= snap
+            and rule.start - snap <= piece.start and piece.end <= rule.end + snap)
+
+
+def scan_settings(settings):
+    """The read settings for rules found in an image: the scan tolerances for snapping and joining."""
+    return settings.model_copy(update={"snap_tolerance": max(settings.snap_tolerance, settings.ocr_snap_tolerance),
+                                       "join_tolerance": max(settings.join_tolerance, settings.ocr_join_tolerance)})
+
+
 def _cell_boxes(rules: list[Rule], settings) -> list[Box]:
-    """The cells rules_to_grids will build from these rules (same code, same settings)."""
+    """The cells rules_to_grids will build from these rules (same code, same settings: scan_settings)."""
+    settings = scan_settings(settings)
     boxes: list[Box] = []
     lines = rules_to_lines(rules, settings.snap_tolerance, settings.join_tolerance)
     for table in lines_to_tables(lines, settings.snap_tolerance, min_cols=settings.min_columns):
@@ -690,6 +745,7 @@ def _read_page(gray: np.ndarray, page_no: int, width: float, height: float, dpi:
     min_len = max(3, int(min(gray.shape) / settings.ocr_line_scale))
     h_mask, v_mask = ocr_image.ink_to_rule_masks(ink, min_len)
     rules = ocr_image.masks_to_rules(h_mask, v_mask, dpi, min_len, settings.max_rule_thickness * dpi / 72)
+    rules += rule_pieces(ink, rules, dpi, settings)
     boxes = _cell_boxes(rules, settings)
     words: list[OcrWord] = []
     clean = ocr_image.normalize_for_ocr(gray, h_mask, v_mask, dpi)
@@ -836,7 +892,7 @@ def fix_header_labels(grid: PageGrid, page: OcrPage, settings, max_rows: int = 3
 def ocr_page_to_grids(page: OcrPage, settings) -> tuple[list[PageGrid], OcrText]:
     """The page's grids, built by the same rules_to_grids as text pages, marked source="ocr"."""
     source = OcrText(page.words, correct=settings.ocr_correct)
-    grids = rules_to_grids(page.page_no, page.width, page.height, page.rules, source, settings)
+    grids = rules_to_grids(page.page_no, page.width, page.height, page.rules, source, scan_settings(settings))
 
     def keep_reading(cell):  # raw text and confidence stay with the cell, for the ocr_cells table
         got = source.cell_for(cell, settings.cell_inset)

@@ -107,6 +107,10 @@ class ReadSettings(_Stage):
     ocr_lang: Annotated[str, AfterValidator(_ocr_lang)] = "vie"  # Tesseract model(s), e.g. "vie" or "vie+eng"
     ocr_workers: Annotated[int, Field(ge=0, le=64)] = 2  # pages read at once (threads); 0 = one per core
     ocr_line_scale: Positive = 40.0  # shortest ruling line found in an image = shorter page side / this
+    # A scanned rule is noisier than a drawn one: a faint or doubled rule is seen as two edges a point or
+    # two apart, a photocopied one has gaps. No cell is this thin / no cell border breaks this long.
+    ocr_snap_tolerance: Positive = 3.0  # pt: on scanned pages, rules closer than this are one line
+    ocr_join_tolerance: Positive = 8.0  # pt: on scanned pages, collinear pieces with a gap up to this are joined
     ocr_correct: bool = True  # Vietnamese post-correction of OCR text (normalizers/ocr_correct.py)
     max_render_pixels: Annotated[int, Field(ge=1_000_000)] = 40_000_000  # larger pages: rendered at a lower dpi, a warning
 
