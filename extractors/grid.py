@@ -109,7 +109,8 @@ def table_to_cells(lines: list[Line], tol: float) -> tuple[list[float], list[flo
     def ruled(along: list[Line], pos: float, a: float, b: float) -> bool:
         """Is the slot side from a to b ruled? By one line over its middle half, or by the lines on it
         over most of its length (a scanned rule with gaps longer than the join tolerance)."""
-        on = sorted((max(a, l.start), min(b, l.end)) for l in along if abs(l.pos - pos) <= tol)
+        on = sorted(span for l in along if abs(l.pos - pos) <= tol
+                    if (span := (max(a, l.start), min(b, l.end)))[1] > span[0])  # the parts within a..b
         mid_a, mid_b = a + (b - a) * 0.25, b - (b - a) * 0.25
         if any(l.covers(mid_a, mid_b, tol) for l in along if abs(l.pos - pos) <= tol):
             return True

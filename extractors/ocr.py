@@ -163,22 +163,59 @@ def rule_pieces(ink: np.ndarray, rules: list[Rule], dpi: float, settings) -> lis
     """Pieces of broken rules: a photocopied rule with gaps leaves pieces shorter than the shortest
     rule looked for (read.ocr_line_scale: letters must not pass for rules), which vanish, and with them
     a cell border. A short straight run of ink is taken back as a rule only where it continues one:
-    on its line (within ocr_snap_tolerance) and within ocr_join_tolerance of its end or of another
-    piece taken back. Letter strokes stand inside cells, not on a rule's line beyond its end."""
+    on its line (within ocr_snap_tolerance), within ocr_join_tolerance of an end of it or of another
+    piece taken back, and only when it stands alone (_stands_alone). Past an end where a rule crosses
+    (a rule may stop there on purpose: above a section row, under a group label) the pieces must fill
+    most of the span to the next crossing."""
     short = max(3, int(round(RULE_PIECE_PT * dpi / 72)))
     h_short, v_short = ocr_image.ink_to_rule_masks(ink, short)
     pieces = ocr_image.masks_to_rules(h_short, v_short, dpi, short, settings.max_rule_thickness * dpi / 72)
     snap, join = settings.ocr_snap_tolerance, settings.ocr_join_tolerance
-    kept = list(rules)
+
+    def crossed(rule: Rule, at: float) -> bool:
+        return any(r.orientation != rule.orientation and abs(r.pos - at) <= snap
+                   and r.start - snap <= rule.pos <= r.end + snap for r in rules)
+
+    # (rule, its start is open, its end is open): where a piece may continue it
+    ends = [(r, not crossed(r, r.start), not crossed(r, r.end)) for r in rules]
     taken: list[Rule] = []
     todo = [p for p in pieces if not any(_covered(p, r, snap) for r in rules) and _stands_alone(ink, p, dpi)]
+
+    def filled_beyond(r: Rule, at: float, step: int) -> bool:
+        """Past a crossed end `at` of r (step +1: after it, -1: before it), up to the next crossing
+        rule: do the pieces on r's line fill most of that span? A rule broken there leaves pieces
+        along most of it; a letter stroke in a section row, under a rule that stops on purpose, does not."""
+        crossings = [q.pos for q in rules if q.orientation != r.orientation
+                     and q.start - snap <= r.pos <= q.end + snap and (q.pos - at) * step > snap]
+        if not crossings:
+            return False
+        far = min(crossings, key=lambda x: abs(x - at))
+        lo, hi = sorted((at, far))
+        spans = sorted((max(lo, q.start), min(hi, q.end)) for q in todo
+                       if q.orientation == r.orientation and abs(q.pos - r.pos) <= snap and q.end > lo and q.start < hi)
+        covered, reach = 0.0, lo
+        for a, b in spans:
+            if b > reach:
+                covered += b - max(a, reach)
+                reach = b
+        return covered >= 0.5 * (hi - lo)
+
+    def continues(p: Rule) -> bool:
+        for r, open_start, open_end in ends:
+            if r.orientation != p.orientation or abs(r.pos - p.pos) > snap:
+                continue
+            if r.end - snap <= p.start <= r.end + join and (open_end or filled_beyond(r, r.end, 1)):
+                return True
+            if r.start - join <= p.end <= r.start + snap and (open_start or filled_beyond(r, r.start, -1)):
+                return True
+        return False
+
     grew = True
     while grew and todo:  # a run of pieces along a gap is taken back piece by piece
         grew = False
         for p in list(todo):
-            if any(r.orientation == p.orientation and abs(r.pos - p.pos) <= snap
-                   and p.start <= r.end + join and r.start <= p.end + join for r in kept):
-                kept.append(p)
+            if continues(p):
+                ends.append((p, True, True))
                 taken.append(p)
                 todo.remove(p)
                 grew = True
@@ -187,12 +224,13 @@ def rule_pieces(ink: np.ndarray, rules: list[Rule], dpi: float, settings) -> lis
 
 def _stands_alone(ink: np.ndarray, piece: Rule, dpi: float, side_pt: float = 2.0, max_ink: float = 0.15) -> bool:
     """A piece of rule has paper on both sides along it; the bar of a letter ("T", "Đ", "E") has its
-    stem beside it. The piece's ends are left out (a rule crossing there is not the piece's ink)."""
+    stem beside it. A little of each end is left out (a rule crossing there is not the piece's ink)."""
     k = dpi / 72
     thick, side = int(round(1.5 * k)), max(1, int(round(side_pt * k)))
-    pos, a, b = int(round(piece.pos * k)), int(round((piece.start + side_pt) * k)), int(round((piece.end - side_pt) * k))
+    margin = min(side_pt, 0.25 * (piece.end - piece.start))
+    pos, a, b = int(round(piece.pos * k)), int(round((piece.start + margin) * k)), int(round((piece.end - margin) * k))
     if b - a < 2:
-        return True
+        return False  # too short to tell
     img = ink if piece.orientation == "h" else ink.T
     before = img[max(0, pos - thick - side):max(0, pos - thick), a:b]
     after = img[pos + thick + 1:pos + thick + 1 + side, a:b]
@@ -575,8 +613,11 @@ def reread_text_numerals(clean: np.ndarray, read: list[tuple[Word, _Crop]], dpi:
         # The strokes count upright I's well; a V whose arms touch or break in the band is missed.
         # So they decide how many I's, not whether there is a V: when every Tesseract reading agrees
         # on the V's and the strokes do not, the readings are used (and the quarter flagged).
-        v_counts = {t.partition("/")[0].count("V") for t in [key(core)] + [t for t, _ in valid]}
-        strokes_miss_v = i in strokes and len(v_counts) == 1 and strokes[i].count("V") not in v_counts
+        # The numeral of each reading (a re-read's year may come out garbled: "IV2022", "IV.2032").
+        numerals = [m.group() for t in [key(core)] + [t for t, _ in again] if (m := re.match(r"[IVX]+", t))]
+        v_counts = {n.count("V") for n in numerals}
+        strokes_miss_v = (i in strokes and len(numerals) >= 2 and numerals[0] in _QUARTERS and len(v_counts) == 1
+                          and strokes[i].count("V") not in v_counts)  # re-reads that vouch, not one doubted read
         if i in strokes and not strokes_miss_v:
             # The strokes decide the numeral (Tesseract reads serif "III" as "II" even constrained);
             # the year comes from the readings. Doubtful when no Tesseract reading agrees.
@@ -857,17 +898,17 @@ def fix_header_labels(grid: PageGrid, page: OcrPage, settings, max_rows: int = 3
     fixed = list(grid.cells)
     models = list(dict.fromkeys((settings.ocr_lang, *REREAD_MODELS)))  # each model once
     for row in range(min(max_rows, grid.n_rows)):
-        cells = [(i, c) for i, c in enumerate(grid.cells) if c.row == row and c.text.strip()]
-        matched = [c for _, c in cells if label_to_field(clean(c.text), HEADER_MIN_SIMILARITY)]
+        cells = [(i, c) for i, c in enumerate(grid.cells) if c.row == row]
+        filled = [c for _, c in cells if c.text.strip()]
+        matched = [c for c in filled if label_to_field(clean(c.text), HEADER_MIN_SIMILARITY)]
         # A header row is mostly labels; a data row in which two cells happen to start with a
         # label's words ("Phối hợp với …") is not re-read (each re-read costs a Tesseract call).
-        if len(matched) < 2 or 2 * len(matched) <= len(cells):
+        if len(matched) < 2 or 2 * len(matched) <= len(filled):
             continue
-        if len(matched) == len(cells) and all(c.col_span == 1 for _, c in cells):
+        todo = [(i, c) for i, c in cells if c not in matched and c.col_span == 1]  # a label read as nothing too
+        if not todo and all(c.col_span == 1 for _, c in cells):
             break  # a clean one-row header (no group label over sub-labels): the rows below are data
-        for i, c in cells:
-            if c in matched or c.col_span > 1:
-                continue
+        for i, c in todo:
             if image is None:
                 image = np.asarray(cv2.imdecode(np.frombuffer(page.header_png, np.uint8), cv2.IMREAD_GRAYSCALE))
             k = page.dpi / 72

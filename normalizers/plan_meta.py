@@ -374,7 +374,7 @@ def _issuer_lines(header_lines: list[str]) -> list[str]:
             out.append(t)
     # Scan specks and rule stubs at a line's ends ("_ ỦY BAN NHÂN DÂN :", "'TỈNH HƯNG YÊN") are not
     # part of a name.
-    out = [t.strip(_END_MARKS) for t in out]
+    out = [t.lstrip(_END_MARKS).rstrip(_END_MARKS.replace("-–—", "")) for t in out]  # "BÀ RỊA -" | "VŨNG TÀU"
     return [t for t in out if t and _upper_share(t) > 0.6]
 
 

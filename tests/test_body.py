@@ -637,3 +637,13 @@ def test_first_appendix_page_found_when_not_given(sample):
     got = pdf_body_to_records(sample[3], None, registry=None)
     assert got.body_pages == list(range(1, 13))
     assert len(got.sections) == len(SECTIONS)
+
+
+def test_issuer_lines_lose_scan_specks_but_not_a_hyphen_that_joins_them():
+    from normalizers.plan_meta import read_issuer
+
+    specks = read_issuer(["_ ỦY BAN NHÂN DÂN : CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "'TỈNH HƯNG YÊN Độc lập - Tự do - Hạnh phúc",
+                          "Số: 196/KH-UBND Hưng Yên, ngày 24 tháng 12 năm 2021"])
+    assert (specks.body, specks.kind, specks.level) == ("Ủy ban nhân dân tỉnh Hưng Yên", "people_committee", "province")
+    wrapped = read_issuer(["ỦY BAN NHÂN DÂN", "TỈNH BÀ RỊA -", "VŨNG TÀU", "Số: 1/KH-UBND"])
+    assert wrapped.body == "Ủy ban nhân dân tỉnh Bà Rịa - Vũng Tàu"

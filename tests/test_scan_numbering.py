@@ -334,7 +334,9 @@ def test_strokes_count_the_is_and_the_readings_say_whether_there_is_a_v(monkeypa
     words = [Word(100, 60, 150, 60, 96.0, "Quý", (1, 1, 1)), Word(300, 60, 200, 60, 60.0, read, (1, 1, 1))]
     crop = ocr._Crop(0, 0, image)
     monkeypatch.setattr(ocr, "roman_strokes", lambda img: strokes)
-    monkeypatch.setattr(ocr, "image_to_words", lambda img, **kw: [Word(10, 10, 100, 40, 80.0, read, (1, 1, 1))])
+    # each constrained re-read reads what the free reading read, in the first (only) band of the stack
+    gap = int(round(ocr.STACK_GAP_PT * 300 * ocr.REREAD_SCALE / 72))
+    monkeypatch.setattr(ocr, "image_to_words", lambda img, **kw: [Word(gap, gap + 5, 100, 40, 80.0, read, (1, 1, 1))])
     out, doubts = ocr.reread_text_numerals(image, [(w, crop) for w in words], 300, "vie")
     assert out[1][0].text == want
     assert (1 in doubts) is doubtful

@@ -97,3 +97,58 @@ def test_a_scan_with_broken_rules_reads_like_the_clean_scan(tmp_path, params):
     errors = sum(Levenshtein.distance(w[f] or "", g[f] or "") for w, g in zip(want_rows, got_rows) for f in FIELDS[3:])
     chars = sum(len(w[f] or "") for w in want_rows for f in FIELDS[3:])
     assert errors <= 0.005 * chars, f"{errors} of {chars} characters differ"
+
+
+def _ink_table(strokes=(), broken_header=False):
+    """A ruled table drawn as ink (300 dpi): rows at 50/100/118/200 pt, a full-width section row
+    100-118; the column rule at x=150 stops above the section row and starts again below it."""
+    from extractors import ocr_image  # noqa: F401  (the same package the pipeline reads with)
+
+    k = 300 / 72
+    ink = np.zeros((int(595 * k), int(842 * k)), np.uint8)  # a page: the shortest rule looked for is 15 pt
+
+    def hl(y, x0, x1, t=0.8):
+        ink[int((y - t / 2) * k):int((y + t / 2) * k) + 1, int(x0 * k):int(x1 * k)] = 255
+
+    def vl(x, y0, y1, t=0.8):
+        ink[int(y0 * k):int(y1 * k), int((x - t / 2) * k):int((x + t / 2) * k) + 1] = 255
+
+    for y in (30, 50, 100, 118, 200):
+        hl(y, 50, 550)
+    vl(50, 30, 200)
+    vl(550, 30, 200)
+    if broken_header:  # the header row's column rule 30-50, broken by a 4-pt gap
+        vl(150, 30, 38), vl(150, 42, 50)
+    else:
+        vl(150, 30, 50)
+    vl(150, 50, 100)
+    vl(150, 118, 200)
+    for x, y0, y1 in strokes:
+        vl(x, y0, y1, 1.0)
+    return ink
+
+
+def _cells(ink):
+    from extractors import ocr, ocr_image
+    from extractors.grid import lines_to_tables, rules_to_lines
+    from pipeline.settings import Settings
+
+    s = Settings().read
+    min_len = max(3, int(min(ink.shape) / s.ocr_line_scale))
+    h, v = ocr_image.ink_to_rule_masks(ink, min_len)
+    rules = ocr_image.masks_to_rules(h, v, 300, min_len, s.max_rule_thickness * 300 / 72)
+    rules += ocr.rule_pieces(ink, rules, 300, s)
+    ss = ocr.scan_settings(s)
+    (table,) = lines_to_tables(rules_to_lines(rules, ss.snap_tolerance, ss.join_tolerance), ss.snap_tolerance,
+                               min_cols=ss.min_columns)
+    return sorted(table_to_cells(table, ss.snap_tolerance)[2])
+
+
+def test_a_letter_stroke_under_a_rule_that_stops_does_not_split_the_section_row():
+    section_row = (2, 0, 1, 2)
+    assert section_row in _cells(_ink_table())
+    assert section_row in _cells(_ink_table(strokes=[(150.0, 103, 111)])), "a lone 'l' on the column's line"
+
+
+def test_pieces_of_a_broken_header_rule_are_taken_back():
+    assert (0, 0, 1, 1) in _cells(_ink_table(broken_header=True)) and (0, 1, 1, 1) in _cells(_ink_table(broken_header=True))

@@ -131,6 +131,10 @@ def test_header_re_reads_stop_at_the_header(monkeypatch):
     damaged = grid([["EE", "Nội dung", "Chủ trì", "Thời gian"], ["1", "x", "x", "x"]])
     ocr.fix_header_labels(damaged, page, READ)
     assert len(calls) == len(set(calls)) >= 1, "the damaged cell is re-read, by each model once"
+    calls.clear()
+    lost = grid([["", "Nội dung", "Chủ trì", "Thời gian"], ["1", "x", "x", "x"]])  # "TT" read as nothing
+    ocr.fix_header_labels(lost, page, READ)
+    assert len(calls) == len(set(calls)) >= 1, "a label read as nothing (its cell has ink) is re-read"
 
 
 def _png_with_ink() -> bytes:
