@@ -239,7 +239,7 @@ def ocr_page_lines(doc: OpenedPdf, page_no: int, lang: str, dpi: int, max_pixels
     """A scanned page read whole by Tesseract (automatic layout, so the two-column national header
     comes out as lines too), each line corrected like OCR'd table cells; no font information."""
     from extractors.ocr_image import DEFAULT_MAX_RENDER_PIXELS, page_to_gray_limited
-    from extractors.ocr_tesseract import image_to_words
+    from extractors.ocr_tesseract import image_to_words, words_to_lines
 
     page = load_page(doc, page_no - 1)
     try:
@@ -252,11 +252,7 @@ def ocr_page_lines(doc: OpenedPdf, page_no: int, lang: str, dpi: int, max_pixels
         words = image_to_words(gray, lang=lang, psm=3, dpi=int(round(used)))
     finally:
         page.close()
-    by_line: dict[tuple, list] = {}
-    for w in words:  # Tesseract's (block, paragraph, line) order is its reading order
-        by_line.setdefault(w.line, []).append(w)
-    return ocr_words_to_lines(page_no, [[(w.text, w.conf) for w in sorted(ws, key=lambda w: w.left)]
-                                        for ws in by_line.values()])
+    return ocr_words_to_lines(page_no, words_to_lines(words))
 
 
 def ocr_words_to_lines(page_no: int, lines) -> list[BodyLine]:
@@ -330,6 +326,7 @@ def pdf_to_body_text(doc: OpenedPdf, first_appendix_page: int | None, ocr=None) 
     last = doc.page_count if first_appendix_page is None else min(first_appendix_page - 1, doc.page_count)
     use_ocr = None  # decided on the first page that needs it
     ocr_done: list[int] = []
+    above_only: set[int] = set()  # pages whose lines stop where their first table starts
 
     def lines_of(p: int, above_table: bool = False) -> list[BodyLine]:
         """`above_table`: only the lines above the page's first table are wanted (the table page)."""
@@ -342,6 +339,8 @@ def pdf_to_body_text(doc: OpenedPdf, first_appendix_page: int | None, ocr=None) 
         read = doc.ocr_text.get(p)
         if read is not None and (read.region == "page" or above_table):
             ocr_done.append(p)
+            if read.region == "above_table":
+                above_only.add(p)
             return ocr_words_to_lines(p, read.lines)
         if use_ocr is None:
             use_ocr = _ocr_usable(ocr)
@@ -359,10 +358,8 @@ def pdf_to_body_text(doc: OpenedPdf, first_appendix_page: int | None, ocr=None) 
         lines.extend(got)
     heading: list[BodyLine] = []
     if first_appendix_page is not None and 1 <= first_appendix_page <= doc.page_count:
-        read = doc.ocr_text.get(first_appendix_page)
         got = lines_of(first_appendix_page, above_table=True)
-        before, heading = split_table_page(got, table_below=read is not None and read.region == "above_table"
-                                           and not page_lines(doc, first_appendix_page))
+        before, heading = split_table_page(got, table_below=first_appendix_page in above_only)
         lines.extend(before)
     pages = list(range(1, last + 1)) + ([first_appendix_page] if first_appendix_page
                                         and any(ln.page == first_appendix_page for ln in lines) else [])

@@ -95,6 +95,17 @@ def lines_to_tables(lines: list[Line], tol: float, min_rows: int = 1, min_cols: 
     return tables
 
 
+def covered_length(spans: list[tuple[float, float]], lo: float, hi: float) -> float:
+    """How much of lo..hi the spans (start, end) cover together, overlaps counted once."""
+    covered, reach = 0.0, lo
+    for s, e in sorted((max(lo, s), min(hi, e)) for s, e in spans):
+        s = max(s, reach)
+        if e > s:  # a span outside lo..hi clips to nothing
+            covered += e - s
+            reach = e
+    return covered
+
+
 RULED_SHARE = 0.7  # of a slot's side drawn by pieces of rule: the side is ruled (a merged cell has none)
 
 
@@ -109,17 +120,10 @@ def table_to_cells(lines: list[Line], tol: float) -> tuple[list[float], list[flo
     def ruled(along: list[Line], pos: float, a: float, b: float) -> bool:
         """Is the slot side from a to b ruled? By one line over its middle half, or by the lines on it
         over most of its length (a scanned rule with gaps longer than the join tolerance)."""
-        on = sorted(span for l in along if abs(l.pos - pos) <= tol
-                    if (span := (max(a, l.start), min(b, l.end)))[1] > span[0])  # the parts within a..b
+        on = [l for l in along if abs(l.pos - pos) <= tol]
         mid_a, mid_b = a + (b - a) * 0.25, b - (b - a) * 0.25
-        if any(l.covers(mid_a, mid_b, tol) for l in along if abs(l.pos - pos) <= tol):
-            return True
-        covered, reach = 0.0, a
-        for s, e in on:
-            if e > reach:
-                covered += e - max(s, reach)
-                reach = e
-        return covered >= RULED_SHARE * (b - a)
+        return any(l.covers(mid_a, mid_b, tol) for l in on) or \
+            covered_length([(l.start, l.end) for l in on], a, b) >= RULED_SHARE * (b - a)
 
     def h_rule_at(y: float, x0: float, x1: float) -> bool:
         return ruled(hs, y, x0, x1)

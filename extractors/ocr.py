@@ -39,9 +39,9 @@ from core.records import OcrPageText, PageGrid, PageRoute, Rule
 from core.text import clean
 from core.vocabulary import HEADER_VOCABULARY
 from extractors import ocr_image
-from extractors.grid import lines_to_tables, rules_to_grids, rules_to_lines, table_to_cells
+from extractors.grid import covered_length, lines_to_tables, rules_to_grids, rules_to_lines, table_to_cells
 from extractors.header import is_roman, label_to_field
-from extractors.ocr_tesseract import OcrUnavailable, Word, check_tesseract, image_to_words
+from extractors.ocr_tesseract import OcrUnavailable, Word, check_tesseract, image_to_words, words_to_lines
 from normalizers.ocr_correct import correct_cell
 
 Box = tuple[float, float, float, float]
@@ -167,10 +167,27 @@ def rule_pieces(ink: np.ndarray, rules: list[Rule], dpi: float, settings) -> lis
     piece taken back, and only when it stands alone (_stands_alone). Past an end where a rule crosses
     (a rule may stop there on purpose: above a section row, under a group label) the pieces must fill
     most of the span to the next crossing."""
-    short = max(3, int(round(RULE_PIECE_PT * dpi / 72)))
-    h_short, v_short = ocr_image.ink_to_rule_masks(ink, short)
-    pieces = ocr_image.masks_to_rules(h_short, v_short, dpi, short, settings.max_rule_thickness * dpi / 72)
     snap, join = settings.ocr_snap_tolerance, settings.ocr_join_tolerance
+    k = dpi / 72
+    short = max(3, int(round(RULE_PIECE_PT * k)))
+    # Most short runs of ink are letter strokes nowhere near a rule's line: only the strips along the
+    # rules are looked at (a page has thousands of strokes and a few dozen rules; the whole page's
+    # connected components cost more than all the rest of this).
+    reach = int(np.ceil(snap * k))
+    pieces: list[Rule] = []
+    for o in ("h", "v"):
+        page = ink if o == "h" else ink.T
+        rows = np.zeros(page.shape[0], bool)
+        for r in rules:
+            if r.orientation == o:
+                at = int(round(r.pos * k))
+                rows[max(0, at - reach):at + reach + 1] = True
+        edges = np.flatnonzero(np.diff(np.concatenate(([0], rows.astype(np.int8), [0]))))
+        for y0, y1 in zip(edges[::2], edges[1::2]):
+            strip = np.ascontiguousarray(page[y0:y1])
+            found = ocr_image.masks_to_rules(ocr_image.ink_to_rule_masks(strip, short)[0], np.zeros_like(strip), dpi,
+                                             short, settings.max_rule_thickness * k)
+            pieces += [replace(q, orientation=o, pos=q.pos + y0 / k) for q in found]
 
     def crossed(rule: Rule, at: float) -> bool:
         return any(r.orientation != rule.orientation and abs(r.pos - at) <= snap
@@ -191,14 +208,8 @@ def rule_pieces(ink: np.ndarray, rules: list[Rule], dpi: float, settings) -> lis
             return False
         far = min(crossings, key=lambda x: abs(x - at))
         lo, hi = sorted((at, far))
-        spans = sorted((max(lo, q.start), min(hi, q.end)) for q in todo
-                       if q.orientation == r.orientation and abs(q.pos - r.pos) <= snap and q.end > lo and q.start < hi)
-        covered, reach = 0.0, lo
-        for a, b in spans:
-            if b > reach:
-                covered += b - max(a, reach)
-                reach = b
-        return covered >= 0.5 * (hi - lo)
+        spans = [(q.start, q.end) for q in todo if q.orientation == r.orientation and abs(q.pos - r.pos) <= snap]
+        return covered_length(spans, lo, hi) >= 0.5 * (hi - lo)
 
     def continues(p: Rule) -> bool:
         for r, open_start, open_end in ends:
@@ -873,11 +884,7 @@ def read_page_text(clean: np.ndarray, page_no: int, boxes: list[Box], dpi: float
         return OcrPageText(page_no, region)
     pad = int(round(6 * k))
     crop = clean[max(0, rows[0] - pad):min(bottom, rows[-1] + pad + 1), max(0, cols[0] - pad):cols[-1] + pad + 1]
-    by_line: dict[tuple, list[Word]] = {}
-    for w in image_to_words(crop, lang=lang, psm=3, dpi=int(round(dpi))):  # Tesseract's order is its reading order
-        by_line.setdefault(w.line, []).append(w)
-    lines = tuple(tuple((w.text, w.conf) for w in sorted(ws, key=lambda w: w.left)) for ws in by_line.values())
-    return OcrPageText(page_no, region, lines)
+    return OcrPageText(page_no, region, words_to_lines(image_to_words(crop, lang=lang, psm=3, dpi=int(round(dpi)))))
 
 
 HEADER_ZONE_PT = 120.0  # header rows lie within this distance below a table's top

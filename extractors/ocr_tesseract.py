@@ -88,3 +88,12 @@ def image_to_words(image: np.ndarray, *, lang: str, psm: int, dpi: int, timeout:
     if proc.returncode != 0:
         raise RuntimeError(f"tesseract failed ({proc.returncode}): {proc.stderr.decode('utf-8', 'replace')[-500:]}")
     return parse_tsv(proc.stdout.decode("utf-8"))
+
+
+def words_to_lines(words: list[Word]) -> tuple[tuple[tuple[str, float], ...], ...]:
+    """Words grouped into printed lines in Tesseract's (block, paragraph, line) order, its reading
+    order; each line its (text, confidence) pairs, left to right."""
+    by_line: dict[tuple, list[Word]] = {}
+    for w in words:
+        by_line.setdefault(w.line, []).append(w)
+    return tuple(tuple((w.text, w.conf) for w in sorted(ws, key=lambda w: w.left)) for ws in by_line.values())
